@@ -13,6 +13,7 @@
 #include <array>
 #include <atomic>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 
 namespace nativepool {
@@ -44,6 +45,25 @@ class Histogram {
   double mean() const {
     uint64_t n = count();
     return n == 0 ? 0.0 : static_cast<double>(sum()) / static_cast<double>(n);
+  }
+
+  // Standard deviation estimated from bucket midpoints (best-effort).
+  double stddev() const {
+    uint64_t n = 0;
+    double sum = 0, sum_sq = 0;
+    for (int i = 0; i < kBuckets; ++i) {
+      uint64_t c = buckets_[i].load(std::memory_order_relaxed);
+      if (c == 0) continue;
+      double lo = i == 0 ? 0.0 : static_cast<double>(upper(i - 1) + 1);
+      double mid = (lo + static_cast<double>(upper(i))) / 2.0;
+      n += c;
+      sum += mid * static_cast<double>(c);
+      sum_sq += mid * mid * static_cast<double>(c);
+    }
+    if (n < 2) return 0.0;
+    double mean = sum / static_cast<double>(n);
+    double var = sum_sq / static_cast<double>(n) - mean * mean;
+    return var > 0 ? std::sqrt(var) : 0.0;
   }
 
   // The smallest recorded bucket value v such that at least p% of records are

@@ -1,0 +1,59 @@
+// NativePool: the main-thread face of a PoolCore. Submits tasks, rings back
+// through one ThreadSafeFunction doorbell, and settles a whole batch of
+// completions per ring by calling lib's settle(id, status, value).
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+#include <unordered_map>
+
+#include "pool_core.h"
+
+namespace nativepool::binding {
+
+class NativePool : public Napi::ObjectWrap<NativePool> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit NativePool(const Napi::CallbackInfo& info);
+  ~NativePool() override;
+
+ private:
+  static void OnBell(Napi::Env env, Napi::Function, NativePool* self, void*);
+  using Bell = Napi::TypedThreadSafeFunction<NativePool, void, &NativePool::OnBell>;
+
+  Napi::Value Id(const Napi::CallbackInfo& info);
+  Napi::Value AddHandler(const Napi::CallbackInfo& info);
+  Napi::Value Submit(const Napi::CallbackInfo& info);
+  Napi::Value Cancel(const Napi::CallbackInfo& info);
+  Napi::Value AddConsumer(const Napi::CallbackInfo& info);
+  Napi::Value StopConsumer(const Napi::CallbackInfo& info);
+  Napi::Value RemoveConsumer(const Napi::CallbackInfo& info);
+  Napi::Value Drain(const Napi::CallbackInfo& info);
+  Napi::Value Shutdown(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value HistogramOf(const Napi::CallbackInfo& info);
+  Napi::Value ResetHistogram(const Napi::CallbackInfo& info);
+  Napi::Value CancelQueued(const Napi::CallbackInfo& info);
+  Histogram& Pick(Napi::Env env, Napi::Value kind);
+  size_t FailQueued(Napi::Env env);
+  Napi::Value Queued(const Napi::CallbackInfo& info);
+
+  void Settle(Napi::Env env);
+  void TaskLeft(Napi::Env env);  // one live task fewer: unref when idle
+  void CloseNow();
+  static void CleanupHook(void* arg);
+
+  std::shared_ptr<PoolCore> core_;
+  Napi::FunctionReference settle_;
+  Bell bell_;
+  bool bell_open_ = false;
+  bool bell_refed_ = false;
+  uint64_t live_ = 0;  // submitted, not settled, not cancelled
+  std::unordered_map<uint64_t, Task*> tracked_;  // tasks that may be cancelled
+  bool settling_ = false;
+  bool cleanup_registered_ = false;
+};
+
+}  // namespace nativepool::binding

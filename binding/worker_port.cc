@@ -1,0 +1,205 @@
+#include "worker_port.h"
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "codec.h"
+#include "convert_util.h"
+
+namespace nativepool::binding {
+
+namespace {
+constexpr uint32_t kMaxBatch = 256;
+
+void CallNotify(Napi::Env env, Napi::Function fn, void*, void*) {
+  if (env == nullptr || fn.IsEmpty()) return;
+  try {
+    fn.Call({});
+  } catch (const Napi::Error& e) {  // see NativePool::OnBell
+    if (!e.Value().IsEmpty()) e.ThrowAsJavaScriptException();
+  }
+}
+using Notify = Napi::TypedThreadSafeFunction<void, void, &CallNotify>;
+}  // namespace
+
+struct WorkerPort::State {
+  std::shared_ptr<PoolCore> core;
+  std::shared_ptr<PoolCore::Consumer> consumer;
+  std::mutex notify_mu;   // guards notify against Release() while a producer rings
+  Notify notify;          // rings the worker's loop when armed
+  bool notify_open = false;
+  bool closed = false;
+  napi_env env = nullptr;
+
+  // Idempotent: fails what this worker still holds, stops its consumer.
+  void Close() {
+    if (closed) return;
+    closed = true;
+    if (core && consumer) {
+      core->scheduler().disarm_async(consumer->id);
+      core->abandon(*consumer);
+    }
+    std::lock_guard<std::mutex> lock(notify_mu);
+    if (notify_open) {
+      notify_open = false;
+      notify.Release();
+    }
+  }
+  void Ring() {
+    std::lock_guard<std::mutex> lock(notify_mu);
+    if (notify_open) notify.NonBlockingCall();
+  }
+  static void Cleanup(void* arg) {
+    // The env is going away (worker exit, terminate): this hook owns one
+    // reference to the state, released here.
+    auto* holder = static_cast<std::shared_ptr<State>*>(arg);
+    (*holder)->Close();
+    delete holder;
+  }
+};
+
+Napi::Function WorkerPort::Define(Napi::Env env) {
+  return DefineClass(env, "WorkerPort", {
+      InstanceMethod<&WorkerPort::Take>("take"),
+      InstanceMethod<&WorkerPort::TryTake>("tryTake"),
+      InstanceMethod<&WorkerPort::Complete>("complete"),
+      InstanceMethod<&WorkerPort::Fail>("fail"),
+      InstanceMethod<&WorkerPort::ArmAsync>("armAsync"),
+      InstanceMethod<&WorkerPort::DisarmAsync>("disarmAsync"),
+      InstanceMethod<&WorkerPort::HandlerInfo>("handlerInfo"),
+      InstanceMethod<&WorkerPort::Close>("close"),
+  });
+}
+
+// new WorkerPort(poolId, consumerId, notify: () => void)
+WorkerPort::WorkerPort(const Napi::CallbackInfo& info) : Napi::ObjectWrap<WorkerPort>(info) {
+  Napi::Env env = info.Env();
+  uint32_t pool_id = CheckedUint32(env, info[0], "poolId");
+  uint32_t consumer_id = CheckedUint32(env, info[1], "consumerId");
+  if (info.Length() < 3 || !info[2].IsFunction())
+    throw Napi::TypeError::New(env, "WorkerPort(poolId, consumerId, notify): notify must be a function");
+  state_ = std::make_shared<State>();
+  state_->core = PoolCore::find(pool_id);
+  if (!state_->core) throw Napi::Error::New(env, "nativepool: no pool with id " + std::to_string(pool_id));
+  state_->consumer = state_->core->consumer(consumer_id);
+  if (!state_->consumer)
+    throw Napi::Error::New(env, "nativepool: no consumer with id " + std::to_string(consumer_id));
+  state_->notify = Notify::New(env, info[2].As<Napi::Function>(), "nativepool.worker", 0, 1);
+  state_->notify.Unref(env);
+  state_->notify_open = true;
+  state_->env = env;
+  napi_add_env_cleanup_hook(env, State::Cleanup, new std::shared_ptr<State>(state_));
+}
+
+WorkerPort::~WorkerPort() = default;  // the cleanup hook closes the state
+
+Napi::Value WorkerPort::TakeImpl(Napi::Env env, uint32_t max, bool block) {
+  State& s = *state_;
+  if (s.closed) return env.Null();
+  if (max == 0 || max > kMaxBatch) max = kMaxBatch;
+  uint32_t slots[kMaxBatch];
+  Task* tasks[kMaxBatch];
+  size_t n = s.core->take(*s.consumer, slots, tasks, max, block);
+  if (n == 0) {
+    if (block || s.core->scheduler().stopped(s.consumer->id)) return env.Null();
+    return Napi::Array::New(env, 0);
+  }
+  // [slot, handler, value, slot, handler, value, ...]
+  Napi::Array out = Napi::Array::New(env, n * 3);
+  for (size_t i = 0; i < n; ++i) {
+    Task* t = tasks[i];
+    Napi::Value value;
+    try {
+      value = Decode(env, t->payload.data(), t->payload.size());
+    } catch (const Napi::Error& e) {
+      // The argument cannot be rebuilt here: that task fails, the rest run.
+      std::vector<uint8_t> err;
+      try {
+        Encode(env, e.Value(), err);
+      } catch (const Napi::Error&) {
+        err.clear();
+      }
+      s.core->complete(*s.consumer, slots[i], Status::kError, std::move(err));
+      out.Set(i * 3, Napi::Number::New(env, -1));
+      out.Set(i * 3 + 1, Napi::Number::New(env, 0));
+      out.Set(i * 3 + 2, env.Undefined());
+      continue;
+    }
+    out.Set(i * 3, Napi::Number::New(env, slots[i]));
+    out.Set(i * 3 + 1, Napi::Number::New(env, t->handler));
+    out.Set(i * 3 + 2, value);
+  }
+  return out;
+}
+
+// take(max) -> [slot, handler, value, ...] (1..max tasks), or null once this
+// worker was stopped or the pool shut down. Parks in native code.
+Napi::Value WorkerPort::Take(const Napi::CallbackInfo& info) {
+  uint32_t max = info.Length() > 0 ? CheckedUint32(info.Env(), info[0], "max") : 1;
+  return TakeImpl(info.Env(), max, true);
+}
+
+// tryTake(max) -> like take() but never parks: [] when nothing is queued.
+Napi::Value WorkerPort::TryTake(const Napi::CallbackInfo& info) {
+  uint32_t max = info.Length() > 0 ? CheckedUint32(info.Env(), info[0], "max") : 1;
+  return TakeImpl(info.Env(), max, false);
+}
+
+Napi::Value WorkerPort::Finish(const Napi::CallbackInfo& info, Status status) {
+  Napi::Env env = info.Env();
+  State& s = *state_;
+  uint32_t slot = CheckedUint32(env, info[0], "slot");
+  std::vector<uint8_t> bytes;
+  Encode(env, info.Length() > 1 ? info[1] : env.Undefined(), bytes);  // may throw DataCloneError
+  if (s.closed) return Napi::Boolean::New(env, false);
+  return Napi::Boolean::New(env, s.core->complete(*s.consumer, slot, status, std::move(bytes)));
+}
+
+// complete(slot, value) -> true if this settled the task. Throws (and keeps
+// the task held) if value cannot be cloned, so the caller can fail() it.
+Napi::Value WorkerPort::Complete(const Napi::CallbackInfo& info) { return Finish(info, Status::kOk); }
+Napi::Value WorkerPort::Fail(const Napi::CallbackInfo& info) { return Finish(info, Status::kError); }
+
+// armAsync() -> true if armed: notify() will be called once when a task is
+// queued or this worker is stopped. false: try tryTake() now.
+Napi::Value WorkerPort::ArmAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  State& s = *state_;
+  if (s.closed || !s.notify_open) return Napi::Boolean::New(env, false);
+  // The notifier runs on a producer thread. Ring() takes notify_mu, which
+  // Close() holds while releasing the TSFN, so it never rings a freed one.
+  std::weak_ptr<State> weak = state_;
+  bool armed = s.core->scheduler().arm_async(s.consumer->id, [weak] {
+    if (auto st = weak.lock()) st->Ring();
+  });
+  if (armed) s.notify.Ref(env);
+  return Napi::Boolean::New(env, armed);
+}
+
+Napi::Value WorkerPort::DisarmAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  State& s = *state_;
+  if (s.closed) return Napi::Boolean::New(env, false);
+  bool was = s.core->scheduler().disarm_async(s.consumer->id);
+  if (s.notify_open) s.notify.Unref(env);
+  return Napi::Boolean::New(env, was);
+}
+
+Napi::Value WorkerPort::HandlerInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string filename, name;
+  if (!state_->core->handler(CheckedUint32(env, info[0], "handler"), &filename, &name))
+    return env.Null();
+  Napi::Array a = Napi::Array::New(env, 2);
+  a.Set(0u, Napi::String::New(env, filename));
+  a.Set(1u, Napi::String::New(env, name));
+  return a;
+}
+
+Napi::Value WorkerPort::Close(const Napi::CallbackInfo& info) {
+  state_->Close();
+  return info.Env().Undefined();
+}
+
+}  // namespace nativepool::binding

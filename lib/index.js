@@ -1,0 +1,27 @@
+'use strict';
+// const Pool = require('nativepool') — also { Pool }, { default }, and the
+// Piscina statics. In a pool's worker, isWorkerThread is true and workerData
+// is the pool's workerData option.
+const wt = require('node:worker_threads');
+const { Pool } = require('./pool');
+const { move, transferableSymbol, valueSymbol } = require('./transfer');
+const { errors } = require('./errors');
+const { version } = require('../package.json');
+
+// lib/worker.js sets this before it loads any handler file.
+const WORKER_FLAG = Symbol.for('nativepool.worker');
+const inPoolWorker = () => !wt.isMainThread && globalThis[WORKER_FLAG] === true;
+
+Object.defineProperties(Pool, {
+  Pool: { value: Pool, enumerable: true },
+  default: { value: Pool, enumerable: false },
+  isWorkerThread: { get: inPoolWorker, enumerable: true },
+  workerData: { get: () => (inPoolWorker() ? wt.workerData : undefined), enumerable: true },
+  move: { value: move, enumerable: true },
+  transferableSymbol: { value: transferableSymbol, enumerable: true },
+  valueSymbol: { value: valueSymbol, enumerable: true },
+  version: { value: version, enumerable: true },
+  errors: { value: errors, enumerable: false },
+});
+
+module.exports = Pool;

@@ -1,0 +1,195 @@
+'use strict';
+// The worker-thread entry. It pulls tasks from the pool in native code:
+// port.take() parks this thread until there is work, so an idle worker costs
+// nothing and a busy one never waits for a message to be routed to it.
+//
+// Loop invariant: `inflight` counts tasks started and not yet completed.
+// With nothing in flight the loop parks in take(); with async tasks in flight
+// and spare concurrency it polls with tryTake() and otherwise arms an async
+// notifier so a new task or a settling one wakes it.
+const { parentPort, receiveMessageOnPort } = require('node:worker_threads');
+const binding = require('./binding');
+const { INIT_KEY } = require('./protocol');
+const { errors, serializeError } = require('./errors');
+const { unwrap, detach } = require('./transfer');
+
+const initMessage = receiveMessageOnPort(parentPort);
+if (!initMessage || !initMessage.message || !initMessage.message[INIT_KEY]) {
+  throw new Error('nativepool: lib/worker.js must be started by a nativepool Pool');
+}
+const init = initMessage.message[INIT_KEY];
+globalThis[Symbol.for('nativepool.worker')] = true; // Pool.isWorkerThread
+
+let wake = null; // resolves the loop's current wait
+function ring() {
+  const w = wake;
+  wake = null;
+  if (w) w();
+}
+
+const port = new binding.WorkerPort(init.poolId, init.consumerId, ring);
+const concurrency = init.concurrency;
+
+// --- handlers ----------------------------------------------------------------
+const modules = new Map(); // href -> Promise<module namespace>
+const handlers = new Map(); // index -> function | Error
+
+function loadModule(href) {
+  let p = modules.get(href);
+  if (!p) {
+    p = import(href);
+    modules.set(href, p);
+  }
+  return p;
+}
+
+async function resolveHandler(index) {
+  const info = port.handlerInfo(index);
+  if (!info) throw new Error(`nativepool: unknown handler ${index}`);
+  const [href, name] = info;
+  let mod = await loadModule(href);
+  // CommonJS arrives as { default: module.exports }; an async module may
+  // export a promise of its handler (Piscina does the same).
+  let fn;
+  if (name === 'default') {
+    fn = mod.default !== undefined ? mod.default : mod;
+    if (fn && typeof fn.then === 'function') fn = await fn;
+    if (fn && typeof fn === 'object' && typeof fn.default === 'function') fn = fn.default;
+  } else {
+    fn = mod[name];
+    if (fn === undefined && mod.default && typeof mod.default === 'object') fn = mod.default[name];
+    if (fn && typeof fn.then === 'function') fn = await fn;
+  }
+  if (typeof fn !== 'function') throw errors.handlerNotFound(name, href);
+  return fn;
+}
+
+function handlerFor(index) {
+  const h = handlers.get(index);
+  if (h !== undefined) return h;
+  const p = resolveHandler(index).then(
+    (fn) => {
+      handlers.set(index, fn);
+      return fn;
+    },
+    (err) => {
+      handlers.set(index, { error: err });
+      throw err;
+    },
+  );
+  handlers.set(index, p);
+  return p;
+}
+
+// --- completing ----------------------------------------------------------------
+function complete(slot, result) {
+  const { value, transfer } = unwrap(result);
+  try {
+    port.complete(slot, value);
+  } catch (err) {
+    port.fail(slot, serializeError(err && err.name === 'DataCloneError' ? Object.assign(err, { code: 'ERR_DATA_CLONE' }) : err));
+    return;
+  }
+  if (transfer.length > 0) detach(transfer.map((t) => (ArrayBuffer.isView(t) ? t.buffer : t)));
+}
+
+function fail(slot, err) {
+  try {
+    port.fail(slot, serializeError(err));
+  } catch (cloneErr) {
+    port.fail(slot, serializeError(errors.dataClone('The thrown value', String(cloneErr && cloneErr.message))));
+  }
+}
+
+// --- the loop ----------------------------------------------------------------------
+let inflight = 0;
+let avgRunNs = 0; // EWMA of run time: short tasks are taken in batches
+const kShortNs = 50_000;
+
+function settled() {
+  inflight--;
+  ring();
+}
+
+function runOne(slot, index, value) {
+  let fn = handlers.get(index);
+  if (typeof fn !== 'function') {
+    if (fn && fn.error) return fail(slot, fn.error);
+    inflight++;
+    Promise.resolve(handlerFor(index))
+      .then((f) => f(value))
+      .then((r) => complete(slot, r), (err) => fail(slot, err))
+      .finally(settled);
+    return;
+  }
+  const t0 = process.hrtime.bigint();
+  let result;
+  try {
+    result = fn(value);
+  } catch (err) {
+    fail(slot, err);
+    return;
+  }
+  if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+    inflight++;
+    Promise.resolve(result)
+      .then((r) => complete(slot, r), (err) => fail(slot, err))
+      .finally(settled);
+    avgRunNs = kShortNs * 4; // async work: take one at a time
+    return;
+  }
+  complete(slot, result);
+  const dt = Number(process.hrtime.bigint() - t0);
+  avgRunNs = avgRunNs === 0 ? dt : avgRunNs * 0.9 + dt * 0.1;
+}
+
+function waitForWake() {
+  return new Promise((resolve) => {
+    wake = resolve;
+  });
+}
+
+async function main() {
+  if (init.filename) {
+    // Load the default handler before the first task; a failure here is
+    // reported per task, not as a crash (every replacement would crash too).
+    await Promise.resolve(handlerFor(0)).catch(() => {});
+  }
+  for (;;) {
+    let batch;
+    if (inflight === 0) {
+      batch = port.take(avgRunNs < kShortNs && concurrency === 1 ? 32 : concurrency);
+    } else if (inflight < concurrency) {
+      batch = port.tryTake(concurrency - inflight);
+      if (batch !== null && batch.length === 0) {
+        const waiting = waitForWake();
+        if (port.armAsync()) {
+          await waiting;
+          port.disarmAsync();
+        } else {
+          wake = null;
+        }
+        continue;
+      }
+    } else {
+      await waitForWake();
+      continue;
+    }
+    if (batch === null) break; // stopped: the pool is retiring this worker
+    for (let i = 0; i < batch.length; i += 3) {
+      if (batch[i] < 0) continue; // the binding already failed it
+      while (inflight >= concurrency) await waitForWake();
+      runOne(batch[i], batch[i + 1], batch[i + 2]);
+    }
+  }
+  while (inflight > 0) await waitForWake();
+  port.close();
+}
+
+main().catch((err) => {
+  // A bug in this loop, not in a task: let the worker die; the pool fails
+  // what it held with ERR_WORKER_EXITED and replaces it.
+  process.nextTick(() => {
+    throw err;
+  });
+});
