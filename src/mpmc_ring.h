@@ -25,7 +25,8 @@
 //
 // SpillQueue ordering choice: while anything is in the overflow list
 // (spilled_ > 0), every push goes to the overflow list, and pops take the ring
-// first, then the list. So each producer's items come out in the order it
+// first, then the list, and the list only once no ring cell is claimed
+// (head_ == tail_, read under the list's mutex). So each producer's items come out in the order it
 // pushed them: its ring items were all pushed before its spilled ones, and it
 // returns to the ring only once the list has fully drained. Pushes racing
 // from different producers have no defined relative order, as with any MPMC
@@ -230,7 +231,11 @@ class SpillQueue {
  private:
   bool pop_spilled(T& out) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (list_.empty()) return false;
+    // Spilled items come after every ring item a producer claimed before
+    // spilling. Checked under mu_: a producer's head_ CAS happens-before its
+    // spill (its unlock), hence before this read. If the ring still holds a
+    // claimed cell (say, one its producer has not published yet), wait for it.
+    if (list_.empty() || ring_.maybe_nonempty()) return false;
     out = std::move(list_.front());
     list_.pop_front();
     // release: pairs with the acquire load in push(); a producer that reads 0
