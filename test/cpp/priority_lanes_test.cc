@@ -120,7 +120,7 @@ TEST(PriorityLanes, WeightedSharesHoldUnderConcurrentConsumersWithin3Points) {
   const int take = n;  // every lane stays backlogged: lane 0 has n, and takes 50%
   std::vector<std::thread> ts;
   for (int c = 0; c < 2; ++c)
-    ts.emplace_back([&] {
+    ts.emplace_back([&, c] {
       int out[8];
       while (taken.load(std::memory_order_relaxed) < take) {
         size_t k = q.try_pop_bulk(out, c == 0 ? 1 : 8);
