@@ -119,11 +119,11 @@ TEST(PriorityLanes, WeightedSharesHoldUnderConcurrentConsumersWithin3Points) {
   std::atomic<int> taken{0};
   const int take = n;  // every lane stays backlogged: lane 0 has n, and takes 50%
   std::vector<std::thread> ts;
-  for (int c = 0; c < 2; ++c)
-    ts.emplace_back([&, c] {
+  for (size_t batch : {size_t{1}, size_t{8}})
+    ts.emplace_back([&q, &counts, &taken, take, batch] {
       int out[8];
       while (taken.load(std::memory_order_relaxed) < take) {
-        size_t k = q.try_pop_bulk(out, c == 0 ? 1 : 8);
+        size_t k = q.try_pop_bulk(out, batch);
         for (size_t i = 0; i < k; ++i) counts[out[i]].fetch_add(1, std::memory_order_relaxed);
         taken.fetch_add(static_cast<int>(k), std::memory_order_relaxed);
       }
