@@ -144,8 +144,9 @@ class MpmcRing {
     }
   }
 
-  // Bulk variants loop the single-item operations: measured in
-  // bench/cpp/queue_bench.cc, a ranged claim did not pay on 2 cores.
+  // Bulk variants loop the single-item operations. A ranged claim (one CAS
+  // for k cells) has not been written or measured yet; the scheduler's
+  // handoff numbers (bench/cpp/RESULTS.md) did not call for it.
   // Return how many items were moved (a prefix of `items`).
   size_t try_push_bulk(T* items, size_t n) {
     size_t i = 0;
