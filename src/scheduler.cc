@@ -1,219 +1,229 @@
-// Baseline implementation: one mutex, a deque per lane, a condvar per consumer.
-// Correct and simple; the lock-free lanes and two-phase parking replace it.
+// Scheduler on lock-free lanes (priority_lanes.h) and two-phase parking
+// (event_count.h). The mutex+deque+condvar baseline it replaced lives on as
+// bench/cpp/mutex_scheduler.h, the benchmark baseline.
+//
+// Hot paths:
+//   push:  lane SpillQueue push (one seq_cst CAS on the ring's head) +
+//          EventCount::notify_one (one seq_cst load when nobody is parked or
+//          armed; the slow path takes the EventCount mutex).
+//   take:  lane pop; on empty, a short spin, then prepare_wait / re-check /
+//          commit_wait (see event_count.h for why no wake-up is lost).
+//
+// Consumers live in a fixed table of kMaxConsumers slots so take() finds its
+// consumer without a lock. A ConsumerId is (generation << kSlotBits | slot);
+// a slot is reused with a new generation after remove_consumer(), so stale
+// ids are refused. Consumer objects are freed only with the Scheduler.
+// remove_consumer(c) must not race with take(c)/arm_async(c) by the same
+// consumer (it kicks a parked take() out, but the caller owns that thread).
+//
+// Passing wake-ups on: a consumer that absorbs a notify (a cancel_wait that
+// consumed a signal, or a commit woken by notify) and then leaves because it
+// was stopped calls notify_one() again, so a push is never answered only by a
+// consumer that is going away.
 #include "scheduler.h"
 
-#include <algorithm>
-#include <condition_variable>
-#include <deque>
+#include <array>
+#include <atomic>
 #include <mutex>
-#include <unordered_map>
+#include <stdexcept>
+#include <thread>
 #include <utility>
+
+#include "event_count.h"
+#include "priority_lanes.h"
 
 namespace nativepool {
 
 namespace {
+
+constexpr uint32_t kSlotBits = 10;
+constexpr uint32_t kMaxConsumers = 1u << kSlotBits;
+constexpr uint32_t kFreeId = UINT32_MAX;
+constexpr size_t kLaneRingCapacity = 4096;  // per lane; beyond it, the spill list
+constexpr int kSpinChecks = 16;             // bounded spin before parking
+
 struct Consumer {
-  std::condition_variable cv;
-  bool parked = false;
-  bool stopped = false;
-  Scheduler::Notifier notifier;  // armed iff non-empty
+  EventCount::Waiter waiter;
+  std::atomic<uint32_t> id{kFreeId};  // its current id, or kFreeId
+  std::atomic<bool> stopped{false};
+  uint32_t generation = 0;  // under the registry mutex
 };
+
 }  // namespace
 
 struct Scheduler::Impl {
-  explicit Impl(SchedulerOptions o) : options(std::move(o)) {
-    options.lanes = std::max<uint32_t>(1, options.lanes);
-    if (!options.weights.empty()) options.weights.resize(options.lanes, 1);
-    lanes.resize(options.lanes);
-    credit.assign(options.lanes, 0);
-  }
-  SchedulerOptions options;
-  mutable std::mutex mu;
-  std::vector<std::deque<Task*>> lanes;
-  std::vector<int64_t> credit;  // weighted mode: smooth weighted round-robin
-  std::unordered_map<ConsumerId, std::unique_ptr<Consumer>> consumers;
-  std::vector<Consumer*> parked;  // LIFO
-  ConsumerId next_id = 0;
-  size_t size = 0;
-  bool shut = false;
+  explicit Impl(const SchedulerOptions& o)
+      : lanes(std::max<uint32_t>(1, o.lanes), o.weights, kLaneRingCapacity) {}
 
-  // mu held. Picks the lane to serve next, or -1 if all are empty.
-  int pick_lane() {
-    if (size == 0) return -1;
-    if (options.weights.empty()) {
-      for (size_t i = 0; i < lanes.size(); ++i)
-        if (!lanes[i].empty()) return static_cast<int>(i);
-      return -1;
-    }
-    // Smooth weighted round-robin over the non-empty lanes.
-    int64_t total = 0;
-    int best = -1;
-    for (size_t i = 0; i < lanes.size(); ++i) {
-      if (lanes[i].empty()) continue;
-      credit[i] += options.weights[i];
-      total += options.weights[i];
-      if (best < 0 || credit[i] > credit[best]) best = static_cast<int>(i);
-    }
-    if (best >= 0) credit[best] -= total;
-    return best;
+  PriorityLanes<Task*> lanes;
+  EventCount ec;
+  std::atomic<bool> shut{false};
+
+  std::mutex registry_mu;  // add/remove only
+  std::array<std::atomic<Consumer*>, kMaxConsumers> slots{};
+  std::array<std::unique_ptr<Consumer>, kMaxConsumers> owned;  // under registry_mu
+
+  Consumer* lookup(ConsumerId id) const {
+    // acquire: pairs with the release store in add_consumer(); the Consumer
+    // object is constructed before its pointer is published.
+    Consumer* c = slots[id & (kMaxConsumers - 1)].load(std::memory_order_acquire);
+    // acquire: pairs with the release id store in add_consumer(), after the
+    // slot's reset (stopped = false, waiter reset).
+    if (c == nullptr || c->id.load(std::memory_order_acquire) != id) return nullptr;
+    return c;
   }
-  size_t pop_locked(Task** out, size_t max) {
-    size_t n = 0;
-    while (n < max) {
-      int lane = pick_lane();
-      if (lane < 0) break;
-      out[n++] = lanes[lane].front();
-      lanes[lane].pop_front();
-      --size;
-    }
-    return n;
+
+  bool leaving(const Consumer* c) const {
+    // seq_cst: read after prepare_wait(); the Dekker partner of the seq_cst
+    // stores in stop()/shutdown() (which then kick()/notify_all()).
+    return shut.load(std::memory_order_seq_cst) || c->stopped.load(std::memory_order_seq_cst);
   }
-  // mu held. Wakes one consumer: a parked one (LIFO), else an armed notifier.
-  Scheduler::Notifier wake_one_locked() {
-    if (!parked.empty()) {
-      Consumer* c = parked.back();
-      parked.pop_back();
-      c->parked = false;
-      c->cv.notify_one();
-      return nullptr;
+
+  // Spin briefly for work to appear before paying for a park.
+  bool spin_for_work() const {
+    for (int i = 0; i < kSpinChecks; ++i) {
+      for (int k = 0; k < 8; ++k) cpu_relax();
+      if (lanes.size_approx() > 0) return true;
     }
-    for (auto& [id, c] : consumers) {
-      if (c->notifier) return std::exchange(c->notifier, nullptr);
-    }
-    return nullptr;
+    return false;
   }
 };
 
-Scheduler::Scheduler(SchedulerOptions options)
-    : impl_(std::make_unique<Impl>(std::move(options))) {}
+Scheduler::Scheduler(SchedulerOptions options) : impl_(std::make_unique<Impl>(options)) {}
 Scheduler::~Scheduler() = default;
 
-uint32_t Scheduler::lanes() const { return impl_->options.lanes; }
+uint32_t Scheduler::lanes() const { return impl_->lanes.lanes(); }
 
-void Scheduler::push(Task* t) { push_bulk(&t, 1); }
+void Scheduler::push(Task* t) {
+  impl_->lanes.push(t->lane, t);
+  impl_->ec.notify_one();
+}
 
 void Scheduler::push_bulk(Task* const* ts, size_t n) {
-  std::vector<Notifier> fire;
-  {
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    for (size_t i = 0; i < n; ++i) {
-      uint32_t lane = std::min(ts[i]->lane, impl_->options.lanes - 1);
-      impl_->lanes[lane].push_back(ts[i]);
-      ++impl_->size;
-      if (Notifier f = impl_->wake_one_locked()) fire.push_back(std::move(f));
-    }
-  }
-  for (auto& f : fire) f();
+  for (size_t i = 0; i < n; ++i) impl_->lanes.push(ts[i]->lane, ts[i]);
+  // One wake per task, stopping at the first notify that finds nobody.
+  for (size_t i = 0; i < n; ++i)
+    if (!impl_->ec.notify_one()) break;
 }
 
-size_t Scheduler::try_take(Task** out, size_t max) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->pop_locked(out, max);
-}
+size_t Scheduler::try_take(Task** out, size_t max) { return impl_->lanes.try_pop_bulk(out, max); }
 
 size_t Scheduler::take(ConsumerId id, Task** out, size_t max) {
-  std::unique_lock<std::mutex> lock(impl_->mu);
-  auto it = impl_->consumers.find(id);
-  if (it == impl_->consumers.end()) return 0;
-  Consumer* c = it->second.get();
+  Impl& s = *impl_;
+  Consumer* c = s.lookup(id);
+  if (c == nullptr || max == 0) return 0;
+  bool absorbed = false;  // we took a notify that someone else may need
+  uint32_t rounds = 0;
   for (;;) {
-    if (impl_->shut || c->stopped) return 0;
-    size_t n = impl_->pop_locked(out, max);
-    if (n > 0) return n;
-    c->parked = true;
-    impl_->parked.push_back(c);
-    c->cv.wait(lock, [&] { return !c->parked; });
+    if (s.shut.load(std::memory_order_acquire) || c->stopped.load(std::memory_order_acquire)) break;
+    if (size_t n = s.lanes.try_pop_bulk(out, max)) return n;
+    if (s.spin_for_work()) continue;
+    s.ec.prepare_wait();
+    if (s.leaving(c)) {
+      absorbed |= s.ec.cancel_wait();
+      break;
+    }
+    if (s.lanes.maybe_nonempty()) {
+      // An item is claimed or published: retry. If its producer is
+      // descheduled between claim and publish, yield rather than burn a core.
+      absorbed |= s.ec.cancel_wait();
+      if (++rounds > 4) std::this_thread::yield();
+      continue;
+    }
+    rounds = 0;
+    if (s.ec.commit_wait(&c->waiter) == EventCount::Wake::kNotified) absorbed = true;
   }
+  if (absorbed && !s.shut.load(std::memory_order_acquire)) s.ec.notify_one();
+  return 0;
 }
 
 Scheduler::ConsumerId Scheduler::add_consumer() {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  ConsumerId id = impl_->next_id++;
-  impl_->consumers.emplace(id, std::make_unique<Consumer>());
-  return id;
+  Impl& s = *impl_;
+  std::lock_guard<std::mutex> lock(s.registry_mu);
+  for (uint32_t slot = 0; slot < kMaxConsumers; ++slot) {
+    Consumer* c = s.owned[slot].get();
+    if (c != nullptr && c->id.load(std::memory_order_relaxed) != kFreeId) continue;
+    if (c == nullptr) {
+      s.owned[slot] = std::make_unique<Consumer>();
+      c = s.owned[slot].get();
+      // release: publishes the constructed Consumer; pairs with lookup().
+      s.slots[slot].store(c, std::memory_order_release);
+    }
+    c->stopped.store(false, std::memory_order_relaxed);
+    s.ec.reset(&c->waiter);
+    // 1 .. 2^22-2, so no id is ever kFreeId.
+    c->generation = c->generation % ((1u << (32 - kSlotBits)) - 2) + 1;
+    uint32_t id = (c->generation << kSlotBits) | slot;
+    // release: the reset above happens-before any lookup() that sees this id.
+    c->id.store(id, std::memory_order_release);
+    return id;
+  }
+  throw std::length_error("nativepool::Scheduler: more than 1024 consumers");
 }
 
 void Scheduler::remove_consumer(ConsumerId id) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  auto it = impl_->consumers.find(id);
-  if (it == impl_->consumers.end()) return;
-  auto& p = impl_->parked;
-  p.erase(std::remove(p.begin(), p.end(), it->second.get()), p.end());
-  impl_->consumers.erase(it);
+  Impl& s = *impl_;
+  std::lock_guard<std::mutex> lock(s.registry_mu);
+  Consumer* c = s.lookup(id);
+  if (c == nullptr) return;
+  // seq_cst: see leaving(); then drop any armed notifier silently and wake a
+  // parked take() so no thread sleeps on a dead consumer.
+  c->stopped.store(true, std::memory_order_seq_cst);
+  s.ec.disarm(&c->waiter);
+  s.ec.kick(&c->waiter);
+  c->id.store(kFreeId, std::memory_order_release);  // pairs with lookup()
 }
 
 void Scheduler::stop(ConsumerId id) {
-  Notifier fire;
-  {
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    auto it = impl_->consumers.find(id);
-    if (it == impl_->consumers.end()) return;
-    Consumer* c = it->second.get();
-    c->stopped = true;
-    if (c->parked) {
-      auto& p = impl_->parked;
-      p.erase(std::remove(p.begin(), p.end(), c), p.end());
-      c->parked = false;
-      c->cv.notify_one();
-    }
-    fire = std::exchange(c->notifier, nullptr);
-  }
-  if (fire) fire();
+  Consumer* c = impl_->lookup(id);
+  if (c == nullptr) return;
+  // seq_cst: the Dekker partner of the seq_cst load in leaving().
+  c->stopped.store(true, std::memory_order_seq_cst);
+  impl_->ec.kick(&c->waiter);
 }
 
 bool Scheduler::stopped(ConsumerId id) const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  auto it = impl_->consumers.find(id);
-  return it == impl_->consumers.end() || it->second->stopped;
+  Consumer* c = impl_->lookup(id);
+  // acquire: pairs with the seq_cst store in stop().
+  return c == nullptr || c->stopped.load(std::memory_order_acquire);
 }
 
 void Scheduler::shutdown() {
-  std::vector<Notifier> fire;
-  {
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    impl_->shut = true;
-    for (Consumer* c : impl_->parked) {
-      c->parked = false;
-      c->cv.notify_one();
-    }
-    impl_->parked.clear();
-    for (auto& [id, c] : impl_->consumers)
-      if (c->notifier) fire.push_back(std::exchange(c->notifier, nullptr));
-  }
-  for (auto& f : fire) f();
+  // seq_cst: the Dekker partner of the seq_cst load in leaving().
+  impl_->shut.store(true, std::memory_order_seq_cst);
+  impl_->ec.notify_all();
 }
 
 bool Scheduler::is_shutdown() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->shut;
+  // acquire: pairs with the seq_cst store in shutdown().
+  return impl_->shut.load(std::memory_order_acquire);
 }
 
 bool Scheduler::arm_async(ConsumerId id, Notifier notify) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  auto it = impl_->consumers.find(id);
-  if (it == impl_->consumers.end() || impl_->shut || it->second->stopped ||
-      impl_->size > 0)
+  Impl& s = *impl_;
+  Consumer* c = s.lookup(id);
+  if (c == nullptr) return false;
+  if (s.shut.load(std::memory_order_acquire) || c->stopped.load(std::memory_order_acquire)) return false;
+  if (s.lanes.size_approx() > 0) return false;  // cheap early out; the real check follows
+  s.ec.prepare_wait();
+  if (s.leaving(c)) {
+    if (s.ec.cancel_wait()) s.ec.notify_one();  // pass on a notify we absorbed
     return false;
-  it->second->notifier = std::move(notify);
-  return true;
+  }
+  if (s.lanes.maybe_nonempty()) {
+    s.ec.cancel_wait();  // a task is queued: the caller try_take()s it
+    return false;
+  }
+  return s.ec.commit_async(&c->waiter, std::move(notify)) == EventCount::Wake::kArmed;
 }
 
 bool Scheduler::disarm_async(ConsumerId id) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  auto it = impl_->consumers.find(id);
-  if (it == impl_->consumers.end() || !it->second->notifier) return false;
-  it->second->notifier = nullptr;
-  return true;
+  Consumer* c = impl_->lookup(id);
+  return c != nullptr && impl_->ec.disarm(&c->waiter);
 }
 
-size_t Scheduler::size_approx() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->size;
-}
+size_t Scheduler::size_approx() const { return impl_->lanes.size_approx(); }
 
-uint32_t Scheduler::parked_approx() const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return static_cast<uint32_t>(impl_->parked.size());
-}
+uint32_t Scheduler::parked_approx() const { return impl_->ec.parked_approx(); }
 
 }  // namespace nativepool
