@@ -135,7 +135,6 @@ size_t PoolCore::take(Consumer& c, uint32_t* slots, Task** tasks, size_t max, bo
       }
       t->start_ns = now;
       t->holder.store(static_cast<int32_t>(c.id), std::memory_order_relaxed);
-      metrics_.wait.record(now - t->enqueue_ns);
       uint32_t slot;
       if (!c.free_slots.empty()) {
         slot = c.free_slots.back();
@@ -158,18 +157,24 @@ size_t PoolCore::take(Consumer& c, uint32_t* slots, Task** tasks, size_t max, bo
 
 bool PoolCore::complete(Consumer& c, uint32_t slot, Status status, std::vector<uint8_t>&& result) {
   Task* t;
+  uint64_t end = now_ns();
+  uint64_t start;
   {
     std::lock_guard<std::mutex> lock(c.mu);
     if (slot >= c.held.size() || c.held[slot] == nullptr) return false;
     t = c.held[slot];
     c.held[slot] = nullptr;
     c.free_slots.push_back(slot);
+    start = std::max(t->start_ns, std::min(c.last_end_ns, end));
+    c.last_end_ns = end;
   }
   c.held_count.fetch_sub(1, std::memory_order_relaxed);
-  t->end_ns = now_ns();
+  t->start_ns = start;
+  t->end_ns = end;
   t->status = status;
   t->result = std::move(result);
-  uint64_t run = t->end_ns - t->start_ns;
+  uint64_t run = end - start;
+  metrics_.wait.record(start - t->enqueue_ns);
   metrics_.run.record(run);
   metrics_.busy_ns.fetch_add(run, std::memory_order_relaxed);
   metrics_.completed.fetch_add(1, std::memory_order_relaxed);

@@ -59,6 +59,11 @@ class PoolCore {
     std::vector<Task*> held;        // slot -> task (nullptr: free)
     std::vector<uint32_t> free_slots;
     bool abandoned = false;
+    // When this consumer last completed a task. A batch is taken at once but
+    // run one after another, so a task's real start is the later of its
+    // take time and the previous completion (exact for one task at a time,
+    // an estimate for concurrent async tasks).
+    uint64_t last_end_ns = 0;
     std::atomic<uint32_t> held_count{0};  // best-effort
   };
 
