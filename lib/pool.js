@@ -15,7 +15,7 @@ const binding = require('./binding');
 const { STATUS, INIT_KEY } = require('./protocol');
 const { errors, deserializeError } = require('./errors');
 const { validatePoolOptions, validateRunOptions, toFileHref } = require('./options');
-const { takeTransferables } = require('./transfer');
+const { takeTransferables, isMovable } = require('./transfer');
 
 const WORKER_ENTRY = path.join(__dirname, 'worker.js');
 // How long a worker that ran out of tasks keeps polling (yielding the CPU)
@@ -58,7 +58,8 @@ class Pool extends EventEmitter {
   #native;
   #tasks = new Map(); // id -> Task
   #nextId = 1;
-  #handlers = new Map(); // `${href}\0${name}` -> index
+  #handlers = new Map(); // href -> Map(name -> index)
+  #defaultHandler = -1; // index of (filename, name), or -1 without a filename
   #workers = new Map(); // consumerId -> { worker, consumerId, exited }
   #closing = false;
   #closed = false;
@@ -86,7 +87,7 @@ class Pool extends EventEmitter {
     });
     livePools.add(this);
     installExitHook();
-    if (o.filename) this.#handlerIndex(o.filename, o.name);
+    if (o.filename) this.#defaultHandler = this.#handlerIndex(o.filename, o.name);
     for (let i = 0; i < o.minThreads; i++) this.#spawn();
   }
 
@@ -97,39 +98,50 @@ class Pool extends EventEmitter {
    * @returns {Promise<any>}
    */
   run(task, options) {
-    const bad = validateRunOptions(options);
-    if (bad) return Promise.reject(bad);
     if (this.#closing) return Promise.reject(errors.poolClosed());
-    const opts = options || {};
-    let href = this.#options.filename;
-    if (opts.filename !== undefined && opts.filename !== null) {
-      try {
-        href = toFileHref('options.filename', opts.filename);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    }
-    if (!href) return Promise.reject(errors.noFilename());
-    const name = opts.name || this.#options.name;
-    const signal = opts.signal || null;
-    if (signal && signal.aborted) return Promise.reject(errors.aborted(signal.reason));
+    const o = this.#options;
     // Would this task have to wait, with the waiting room already full?
     // (Counts threads the pool may still start, as Piscina does.)
-    const o = this.#options;
     if (this.#tasks.size + 1 - o.maxThreads * o.concurrentTasksPerWorker > o.maxQueue) {
       return Promise.reject(errors.queueFull(o.maxQueue));
     }
-
+    let handler = this.#defaultHandler;
     let lane = this.#defaultLane;
-    if (opts.priority !== undefined) {
-      lane = Math.min(this.#lanes - 1, Math.max(0, this.#defaultLane - Math.round(opts.priority)));
+    let signal = null;
+    let transferList;
+    if (options !== undefined && options !== null) {
+      const bad = validateRunOptions(options);
+      if (bad) return Promise.reject(bad);
+      if ((options.filename !== undefined && options.filename !== null) || options.name) {
+        let href = o.filename;
+        if (options.filename !== undefined && options.filename !== null) {
+          try {
+            href = toFileHref('options.filename', options.filename);
+          } catch (err) {
+            return Promise.reject(err);
+          }
+        }
+        if (!href) return Promise.reject(errors.noFilename());
+        handler = this.#handlerIndex(href, options.name || o.name);
+      }
+      signal = options.signal || null;
+      if (signal && signal.aborted) return Promise.reject(errors.aborted(signal.reason));
+      if (options.priority !== undefined) {
+        lane = Math.min(this.#lanes - 1, Math.max(0, this.#defaultLane - Math.round(options.priority)));
+      }
+      transferList = options.transferList;
     }
+    if (handler < 0) return Promise.reject(errors.noFilename());
 
     let value = task;
-    try {
-      value = takeTransferables(task, opts.transferList);
-    } catch (err) {
-      return Promise.reject(err);
+    let moved = null;
+    if (transferList || isMovable(task)) {
+      try {
+        moved = takeTransferables(task, transferList);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      value = moved.value;
     }
 
     const id = this.#nextId++;
@@ -138,12 +150,12 @@ class Pool extends EventEmitter {
       record = new Task(id, resolve, reject);
     });
     try {
-      this.#native.submit(id, this.#handlerIndex(href, name), lane, value.value, signal !== null);
+      this.#native.submit(id, handler, lane, value, signal !== null);
     } catch (err) {
       record.emitDestroy();
-      return Promise.reject(err && err.name === 'DataCloneError' && !err.code ? Object.assign(err, { code: 'ERR_DATA_CLONE' }) : err);
+      return Promise.reject(err);
     }
-    value.commit();
+    if (moved) moved.commit();
     this.#tasks.set(id, record);
     if (signal) this.#watchSignal(record, signal);
     this.#afterSubmit();
@@ -151,11 +163,15 @@ class Pool extends EventEmitter {
   }
 
   #handlerIndex(href, name) {
-    const key = `${href}\0${name}`;
-    let index = this.#handlers.get(key);
+    let byName = this.#handlers.get(href);
+    if (byName === undefined) {
+      byName = new Map();
+      this.#handlers.set(href, byName);
+    }
+    let index = byName.get(name);
     if (index === undefined) {
       index = this.#native.addHandler(href, name);
-      this.#handlers.set(key, index);
+      byName.set(name, index);
     }
     return index;
   }
