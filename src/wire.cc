@@ -255,7 +255,7 @@ class Decoder {
     return Fail("varint too long");
   }
   bool ReadU32(uint32_t* out) {
-    uint64_t v;
+    uint64_t v = 0;
     if (!ReadVarint(&v, UINT32_MAX)) return false;
     *out = static_cast<uint32_t>(v);
     return true;

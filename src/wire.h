@@ -263,8 +263,10 @@ class WireVisitor {
 };
 
 // Decodes one message. Returns true on success. On failure returns false and,
-// if `error` is non-null, stores a message naming the byte offset. Never
-// throws (allocation failure is reported as an error).
+// if `error` is non-null, stores a message naming the byte offset. The decoder
+// itself never throws (allocation failure is reported as an error); an
+// exception thrown by the visitor propagates unchanged (the decoder holds
+// only RAII state, so unwinding through it is safe).
 bool Decode(const uint8_t* data, size_t size, WireVisitor& visitor, std::string* error,
             const WireLimits& limits = WireLimits{});
 

@@ -1,0 +1,952 @@
+// convert.cc — JS value <-> wire bytes. See convert.h for what is carried.
+//
+// The encoder walks the value recursively with raw napi_* calls (each status
+// checked; a failure throws the pending JS exception as Napi::Error). The
+// decoder is wire::Decode driving JsBuilder, a visitor that keeps a stack of
+// containers being filled. What Node-API cannot do (detect Proxies, iterate a
+// Map, build a Buffer over an existing ArrayBuffer) is done by small JS helpers
+// compiled once per environment and kept in EnvState.
+#include "convert.h"
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string_view>
+
+#include "wire.h"
+
+namespace nativepool {
+namespace {
+
+using wire::WireErrorKind;
+using wire::WireString;
+using wire::WireViewKind;
+
+// --- per-environment state ----------------------------------------------------
+//
+// Instance data belongs to binding/addon.cc, so this file keeps its own
+// per-env state in a thread-local list (an env lives on one thread), removed by
+// an env cleanup hook before the env's references become invalid.
+
+constexpr const char kHelpersSource[] = R"JS((function () {
+  'use strict';
+  const { isProxy, isMap, isSet, isRegExp, isWeakMap, isWeakSet, isPromise } =
+      process.getBuiltinModule('util').types;
+  const getProto = Object.getPrototypeOf, keys = Object.keys, OP = Object.prototype;
+  const mapEntries = Map.prototype.entries, setValues = Set.prototype.values;
+  const mapGet = Map.prototype.get, mapSet = Map.prototype.set;
+  const WR = globalThis.WeakRef, FR = globalThis.FinalizationRegistry;
+  const bufferFrom = Buffer.from;
+  const views = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array,
+                 Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array,
+                 BigUint64Array, DataView];
+  const errors = [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError,
+                  URIError, AggregateError];
+  return {
+    // Own enumerable string keys of a plain object, else a number:
+    // 1 Map, 2 Set, 3 RegExp, 4 uncloneable, 5 external.
+    classify(v) {
+      if (isProxy(v)) return 5;
+      const p = getProto(v);
+      if (p === OP || p === null) return keys(v);
+      if (isMap(v)) return 1;
+      if (isSet(v)) return 2;
+      if (isRegExp(v)) return 3;
+      if (isWeakMap(v) || isWeakSet(v) || isPromise(v) ||
+          (WR && v instanceof WR) || (FR && v instanceof FR)) return 4;
+      return 5;
+    },
+    keys,
+    mapEntries(m) {
+      const out = [];
+      for (const e of mapEntries.call(m)) out.push(e[0], e[1]);
+      return out;
+    },
+    setValues(s) { return Array.from(setValues.call(s)); },
+    // Identity map for large graphs: the id already given to v, or undefined
+    // after giving it `id`.
+    track(ids, v, id) {
+      const r = mapGet.call(ids, v);
+      if (r === undefined) mapSet.call(ids, v, id);
+      return r;
+    },
+    describe(v) {
+      if (typeof v === 'function' || typeof v === 'symbol') return String(v);
+      let name = 'Object';
+      try {
+        const c = getProto(v).constructor;
+        if (typeof c === 'function' && c.name) name = c.name;
+      } catch {}
+      return '#<' + name + '>';
+    },
+    makeView(kind, buffer, offset, length) {
+      if (kind === 12) return bufferFrom(buffer, offset, length);
+      return new views[kind](buffer, offset, length);
+    },
+    makeError(kind, hasMessage, message) {
+      const C = errors[kind];
+      if (kind === 7) return hasMessage ? new C([], message) : new C([]);
+      return hasMessage ? new C(message) : new C();
+    },
+    bufferProto: Buffer.prototype,
+    MapCtor: Map, SetCtor: Set, RegExpCtor: RegExp,
+    mapSet, setAdd: Set.prototype.add,
+  };
+})())JS";
+
+class EnvState {
+ public:
+  explicit EnvState(napi_env env) : env_(env) {
+    Napi::Env e(env);
+    napi_value script, result;
+    Check(napi_create_string_utf8(env, kHelpersSource, NAPI_AUTO_LENGTH, &script));
+    Check(napi_run_script(env, script, &result));
+    Napi::Object h(env, result);
+    classify = Ref(h, "classify");
+    keys = Ref(h, "keys");
+    map_entries = Ref(h, "mapEntries");
+    set_values = Ref(h, "setValues");
+    track = Ref(h, "track");
+    describe = Ref(h, "describe");
+    make_view = Ref(h, "makeView");
+    make_error = Ref(h, "makeError");
+    buffer_proto = Ref(h, "bufferProto");
+    map_ctor = Ref(h, "MapCtor");
+    set_ctor = Ref(h, "SetCtor");
+    regexp_ctor = Ref(h, "RegExpCtor");
+    map_set = Ref(h, "mapSet");
+    set_add = Ref(h, "setAdd");
+  }
+
+  napi_value Get(napi_ref r) const {
+    napi_value v;
+    Check(napi_get_reference_value(env_, r, &v));
+    return v;
+  }
+  void Check(napi_status s) const {
+    if (s != napi_ok) throw Napi::Error::New(Napi::Env(env_));
+  }
+
+  napi_ref classify, keys, map_entries, set_values, track, describe, make_view, make_error,
+      buffer_proto, map_ctor, set_ctor, regexp_ctor, map_set, set_add;
+
+ private:
+  napi_ref Ref(Napi::Object h, const char* name) {
+    napi_ref r;
+    Check(napi_create_reference(env_, h.Get(name), 1, &r));
+    refs_.push_back(Napi::Reference<Napi::Value>(env_, r));
+    return r;
+  }
+  napi_env env_;
+  std::vector<Napi::Reference<Napi::Value>> refs_;  // owns the refs above
+};
+
+struct EnvEntry {
+  napi_env env;
+  std::unique_ptr<EnvState> state;
+};
+thread_local std::vector<EnvEntry> tls_envs;
+
+void RemoveEnv(void* arg) {
+  auto env = static_cast<napi_env>(arg);
+  for (auto it = tls_envs.begin(); it != tls_envs.end(); ++it) {
+    if (it->env == env) {
+      tls_envs.erase(it);
+      return;
+    }
+  }
+}
+
+EnvState& StateFor(napi_env env) {
+  for (auto& e : tls_envs) {
+    if (e.env == env) return *e.state;
+  }
+  auto state = std::make_unique<EnvState>(env);
+  if (napi_add_env_cleanup_hook(env, RemoveEnv, env) != napi_ok) {
+    throw Napi::Error::New(Napi::Env(env), "nativepool: cannot add env cleanup hook");
+  }
+  tls_envs.push_back({env, std::move(state)});
+  return *tls_envs.back().state;
+}
+
+constexpr const char* kErrorNames[] = {"Error",       "EvalError",     "RangeError",
+                                       "ReferenceError", "SyntaxError", "TypeError",
+                                       "URIError",    "AggregateError"};
+constexpr char kRegExpFlags[] = "dgimsuvy";  // bit i <-> kRegExpFlags[i]
+
+// --- encoder ----------------------------------------------------------------
+
+class Encoder {
+ public:
+  Encoder(napi_env env, EnvState& state, std::vector<uint8_t>& out, EncodeHooks& hooks)
+      : env_(env), s_(state), w_(out), hooks_(hooks) {}
+
+  void Value(napi_value v) {
+    napi_valuetype t;
+    Check(napi_typeof(env_, v, &t));
+    switch (t) {
+      case napi_undefined: w_.Undefined(); return;
+      case napi_null: w_.Null(); return;
+      case napi_boolean: {
+        bool b;
+        Check(napi_get_value_bool(env_, v, &b));
+        w_.Bool(b);
+        return;
+      }
+      case napi_number: {
+        double d;
+        Check(napi_get_value_double(env_, v, &d));
+        w_.Number(d);
+        return;
+      }
+      case napi_string: String(v); return;
+      case napi_bigint: BigInt(v); return;
+      case napi_object: Object(v); return;
+      case napi_symbol:
+      case napi_function:
+      case napi_external: throw Uncloneable(v);
+    }
+    throw Uncloneable(v);
+  }
+
+ private:
+  void Check(napi_status s) {
+    if (s != napi_ok) throw Napi::Error::New(Napi::Env(env_));
+  }
+
+  napi_value Call(napi_ref fn, std::initializer_list<napi_value> args) {
+    napi_value f = s_.Get(fn), undef, result;
+    Check(napi_get_undefined(env_, &undef));
+    Check(napi_call_function(env_, undef, f, args.size(), args.begin(), &result));
+    return result;
+  }
+
+  Napi::Error Uncloneable(napi_value v) {
+    std::string what = "value";
+    napi_value d = Call(s_.describe, {v});
+    what = Napi::Value(env_, d).As<Napi::String>().Utf8Value();  // describe() returns a string
+    return MakeDataCloneError(Napi::Env(env_), what + " could not be cloned.");
+  }
+
+  void String(napi_value v) {
+    char16_t stack_buf[128];
+    size_t len;
+    Check(napi_get_value_string_utf16(env_, v, stack_buf, std::size(stack_buf), &len));
+    if (len < std::size(stack_buf) - 1) {
+      w_.String(stack_buf, len);
+      return;
+    }
+    Check(napi_get_value_string_utf16(env_, v, nullptr, 0, &len));
+    scratch_.resize(len + 1);
+    Check(napi_get_value_string_utf16(env_, v, scratch_.data(), len + 1, &len));
+    w_.String(scratch_.data(), len);
+  }
+
+  void BigInt(napi_value v) {
+    size_t count = 0;
+    int sign = 0;
+    Check(napi_get_value_bigint_words(env_, v, nullptr, &count, nullptr));
+    std::vector<uint64_t> words(count > 0 ? count : 1);  // napi rejects a null buffer
+    Check(napi_get_value_bigint_words(env_, v, &sign, &count, words.data()));
+    w_.BigInt(sign != 0, words.data(), count);
+  }
+
+  // Identity: a linear scan with strict equality for small graphs, then a JS
+  // Map (via helpers.track). Returns the existing id, or -1 after assigning
+  // the next id to `v`.
+  int64_t FindOrAdd(napi_value v) {
+    const uint32_t id = next_id_;
+    if (!id_map_) {
+      for (size_t i = 0; i < seen_.size(); ++i) {
+        bool eq;
+        Check(napi_strict_equals(env_, seen_[i], v, &eq));
+        if (eq) return static_cast<int64_t>(i);
+      }
+      if (seen_.size() < kLinearIdLimit) {
+        seen_.push_back(v);
+        ++next_id_;
+        return -1;
+      }
+      Check(napi_new_instance(env_, s_.Get(s_.map_ctor), 0, nullptr, &id_map_));
+      for (size_t i = 0; i < seen_.size(); ++i) Track(seen_[i], static_cast<uint32_t>(i));
+      seen_.clear();
+    }
+    napi_value r = Track(v, id);
+    napi_valuetype t;
+    Check(napi_typeof(env_, r, &t));
+    if (t == napi_number) {
+      uint32_t existing;
+      Check(napi_get_value_uint32(env_, r, &existing));
+      return existing;
+    }
+    ++next_id_;
+    return -1;
+  }
+  napi_value Track(napi_value v, uint32_t id) {
+    napi_value idv;
+    Check(napi_create_uint32(env_, id, &idv));
+    return Call(s_.track, {id_map_, v, idv});
+  }
+  // Views take their id after their buffer (see wire.h), so look up without
+  // adding first.
+  bool Seen(napi_value v, uint32_t* id) {
+    if (!id_map_) {
+      for (size_t i = 0; i < seen_.size(); ++i) {
+        bool eq;
+        Check(napi_strict_equals(env_, seen_[i], v, &eq));
+        if (eq) {
+          *id = static_cast<uint32_t>(i);
+          return true;
+        }
+      }
+      return false;
+    }
+    napi_value r;
+    napi_value get = nullptr;
+    Check(napi_get_named_property(env_, id_map_, "get", &get));
+    Check(napi_call_function(env_, id_map_, get, 1, &v, &r));
+    napi_valuetype t;
+    Check(napi_typeof(env_, r, &t));
+    if (t != napi_number) return false;
+    Check(napi_get_value_uint32(env_, r, id));
+    return true;
+  }
+
+  struct DepthGuard {
+    explicit DepthGuard(Encoder& e) : e(e) {
+      if (++e.depth_ > e.limits_.max_depth) {
+        throw MakeDataCloneError(Napi::Env(e.env_),
+                                 "Value nesting exceeds the limit of " +
+                                     std::to_string(e.limits_.max_depth) + " and could not be cloned.");
+      }
+    }
+    ~DepthGuard() { --e.depth_; }
+    Encoder& e;
+  };
+
+  void External(napi_value v) {
+    if (!hooks_.external) throw Uncloneable(v);
+    const uint32_t slot = hooks_.external(Napi::Env(env_), Napi::Value(env_, v));
+    w_.External(slot);
+  }
+
+  void Object(napi_value v) {
+    bool is = false;
+    Check(napi_is_typedarray(env_, v, &is));
+    if (is) return TypedArray(v);
+    Check(napi_is_dataview(env_, v, &is));
+    if (is) return DataView(v);
+
+    const int64_t existing = FindOrAdd(v);
+    if (existing >= 0) {
+      w_.BackRef(static_cast<uint32_t>(existing));
+      return;
+    }
+    Check(napi_is_array(env_, v, &is));
+    if (is) return Array(v);
+    Check(napi_is_arraybuffer(env_, v, &is));
+    if (is) return ArrayBuffer(v);
+    Check(napi_is_date(env_, v, &is));
+    if (is) {
+      double t;
+      Check(napi_get_date_value(env_, v, &t));
+      w_.Date(t);
+      return;
+    }
+    Check(napi_is_error(env_, v, &is));
+    if (is) return Error(v);
+
+    napi_value c = Call(s_.classify, {v});
+    napi_valuetype t;
+    Check(napi_typeof(env_, c, &t));
+    if (t == napi_object) return PlainObject(v, c);
+    uint32_t code = 0;
+    Check(napi_get_value_uint32(env_, c, &code));
+    switch (code) {
+      case 1: return MapOrSet(v, true);
+      case 2: return MapOrSet(v, false);
+      case 3: return RegExp(v);
+      case 4: throw Uncloneable(v);
+      default: return External(v);
+    }
+  }
+
+  uint32_t Length(napi_value array) {
+    uint32_t n;
+    Check(napi_get_array_length(env_, array, &n));
+    return n;
+  }
+  napi_value Element(napi_value array, uint32_t i) {
+    napi_value r;
+    Check(napi_get_element(env_, array, i, &r));
+    return r;
+  }
+
+  // Pairs for keys [from, keys.length): key, then obj[key].
+  void Props(napi_value obj, napi_value keys, uint32_t from, uint32_t to) {
+    for (uint32_t i = from; i < to; ++i) {
+      napi_value k = Element(keys, i), val;
+      napi_valuetype t;
+      Check(napi_typeof(env_, k, &t));
+      if (t == napi_number) {
+        double d;
+        Check(napi_get_value_double(env_, k, &d));
+        w_.Number(d);
+      } else {
+        String(k);
+      }
+      Check(napi_get_property(env_, obj, k, &val));
+      Value(val);
+    }
+  }
+
+  void PlainObject(napi_value v, napi_value keys) {
+    DepthGuard g(*this);
+    const uint32_t n = Length(keys);
+    w_.BeginObject(n);
+    Props(v, keys, 0, n);
+  }
+
+  void Array(napi_value v) {
+    DepthGuard g(*this);
+    const uint32_t length = Length(v);
+    napi_value keys;
+    Check(napi_get_all_property_names(env_, v, napi_key_own_only,
+                                      static_cast<napi_key_filter>(napi_key_enumerable |
+                                                                   napi_key_skip_symbols),
+                                      napi_key_keep_numbers, &keys));
+    const uint32_t nkeys = Length(keys);
+    // Index keys (numbers) come first, in ascending order; find where the
+    // named keys start.
+    uint32_t lo = 0, hi = nkeys;
+    if (nkeys == length) {
+      lo = hi = length;  // the common case; verified below
+      if (nkeys > 0) {
+        napi_valuetype t;
+        Check(napi_typeof(env_, Element(keys, nkeys - 1), &t));
+        if (t != napi_number) lo = 0;
+      }
+    }
+    while (lo < hi) {
+      const uint32_t mid = lo + (hi - lo) / 2;
+      napi_valuetype t;
+      Check(napi_typeof(env_, Element(keys, mid), &t));
+      if (t == napi_number) lo = mid + 1; else hi = mid;
+    }
+    const uint32_t indices = lo;
+    const bool dense = indices == length || length <= 8 || indices >= length / 2;
+    if (dense) {
+      w_.BeginArray(length, length);
+      const bool holes = indices != length;
+      for (uint32_t i = 0; i < length; ++i) {
+        napi_value e = Element(v, i);
+        if (holes) {
+          napi_valuetype t;
+          Check(napi_typeof(env_, e, &t));
+          bool has = true;
+          if (t == napi_undefined) Check(napi_has_element(env_, v, i, &has));
+          if (!has) {
+            w_.Hole();
+            continue;
+          }
+        }
+        Value(e);
+      }
+      w_.ArrayProps(nkeys - indices);
+      Props(v, keys, indices, nkeys);
+    } else {
+      w_.BeginArray(length, 0);
+      w_.ArrayProps(nkeys);
+      Props(v, keys, 0, nkeys);
+    }
+  }
+
+  void MapOrSet(napi_value v, bool is_map) {
+    DepthGuard g(*this);
+    napi_value items = Call(is_map ? s_.map_entries : s_.set_values, {v});
+    const uint32_t n = Length(items);
+    if (is_map) w_.BeginMap(n / 2); else w_.BeginSet(n);
+    for (uint32_t i = 0; i < n; ++i) Value(Element(items, i));
+  }
+
+  std::u16string Utf16(napi_value s) {
+    size_t len;
+    Check(napi_get_value_string_utf16(env_, s, nullptr, 0, &len));
+    std::u16string out(len, u'\0');
+    Check(napi_get_value_string_utf16(env_, s, out.data(), len + 1, &len));
+    return out;
+  }
+
+  void RegExp(napi_value v) {
+    napi_value source, flags;
+    Check(napi_get_named_property(env_, v, "source", &source));
+    Check(napi_get_named_property(env_, v, "flags", &flags));
+    const std::u16string src = Utf16(source), fl = Utf16(flags);
+    uint32_t bits = 0;
+    for (char16_t c : fl) {
+      const char* at = c < 0x80 ? std::strchr(kRegExpFlags, static_cast<char>(c)) : nullptr;
+      if (at && c) bits |= 1u << (at - kRegExpFlags);
+    }
+    w_.RegExp(src.data(), src.size(), bits);
+  }
+
+  bool HasOwn(napi_value obj, const char* name) {
+    napi_value key;
+    bool has;
+    Check(napi_create_string_utf8(env_, name, NAPI_AUTO_LENGTH, &key));
+    Check(napi_has_own_property(env_, obj, key, &has));
+    return has;
+  }
+  napi_value Get(napi_value obj, const char* name) {
+    napi_value r;
+    Check(napi_get_named_property(env_, obj, name, &r));
+    return r;
+  }
+  bool IsString(napi_value v) {
+    napi_valuetype t;
+    Check(napi_typeof(env_, v, &t));
+    return t == napi_string;
+  }
+
+  void Error(napi_value v) {
+    DepthGuard g(*this);
+    // Class by `name`, as V8's serializer does; other names are kept as such.
+    napi_value name = Get(v, "name");
+    WireErrorKind kind = WireErrorKind::kError;
+    std::u16string custom;
+    if (IsString(name)) {
+      custom = Utf16(name);
+      kind = WireErrorKind::kCustom;
+      for (size_t i = 0; i < std::size(kErrorNames); ++i) {
+        if (custom.size() == std::strlen(kErrorNames[i]) &&
+            std::equal(custom.begin(), custom.end(), kErrorNames[i])) {
+          kind = static_cast<WireErrorKind>(i);
+        }
+      }
+    }
+    uint32_t fields = 0;
+    napi_value message = nullptr, stack = nullptr;
+    if (kind == WireErrorKind::kCustom) fields |= wire::kErrorHasName;
+    if (HasOwn(v, "message")) {
+      Check(napi_coerce_to_string(env_, Get(v, "message"), &message));
+      fields |= wire::kErrorHasMessage;
+    }
+    stack = Get(v, "stack");
+    if (IsString(stack)) fields |= wire::kErrorHasStack;
+    const bool cause = HasOwn(v, "cause");
+    if (cause) fields |= wire::kErrorHasCause;
+    const bool errors = kind == WireErrorKind::kAggregateError && HasOwn(v, "errors");
+    if (errors) fields |= wire::kErrorHasErrors;
+
+    w_.BeginError(kind, fields);
+    if (fields & wire::kErrorHasName) w_.String(custom.data(), custom.size());
+    if (fields & wire::kErrorHasMessage) String(message);
+    if (fields & wire::kErrorHasStack) String(stack);
+    if (cause) Value(Get(v, "cause"));
+    if (errors) Value(Get(v, "errors"));
+    napi_value keys = Call(s_.keys, {v});
+    const uint32_t n = Length(keys);
+    w_.ErrorProps(n);
+    Props(v, keys, 0, n);
+  }
+
+  void ArrayBuffer(napi_value v) {
+    bool detached = false;
+    Check(napi_is_detached_arraybuffer(env_, v, &detached));
+    if (detached) {
+      throw MakeDataCloneError(Napi::Env(env_), "An ArrayBuffer is detached and could not be cloned.");
+    }
+    void* data;
+    size_t len;
+    Check(napi_get_arraybuffer_info(env_, v, &data, &len));
+    w_.ArrayBuffer(data, len);
+  }
+
+  // A view: header, then its buffer (inline or BACKREF), then the view's id.
+  void View(napi_value v, WireViewKind kind, size_t offset, size_t length, napi_value buffer) {
+    uint32_t id;
+    if (Seen(v, &id)) {
+      w_.BackRef(id);
+      return;
+    }
+    bool is_ab = false;
+    Check(napi_is_arraybuffer(env_, buffer, &is_ab));
+    if (!is_ab) {  // SharedArrayBuffer: the side channel carries the view
+      FindOrAdd(v);
+      return External(v);
+    }
+    DepthGuard g(*this);
+    w_.BeginView(kind, offset, length);
+    Object(buffer);
+    FindOrAdd(v);
+  }
+
+  void TypedArray(napi_value v) {
+    napi_typedarray_type type;
+    size_t length, offset;
+    void* data;
+    napi_value buffer;
+    Check(napi_get_typedarray_info(env_, v, &type, &length, &data, &buffer, &offset));
+    auto kind = static_cast<WireViewKind>(type);
+    if (type == napi_uint8_array) {
+      napi_value proto;
+      bool eq;
+      Check(napi_get_prototype(env_, v, &proto));
+      Check(napi_strict_equals(env_, proto, s_.Get(s_.buffer_proto), &eq));
+      if (eq) kind = WireViewKind::kNodeBuffer;
+    }
+    if (static_cast<uint8_t>(kind) >= wire::kViewKindCount) throw Uncloneable(v);
+    View(v, kind, offset, length, buffer);
+  }
+
+  void DataView(napi_value v) {
+    size_t length, offset;
+    void* data;
+    napi_value buffer;
+    Check(napi_get_dataview_info(env_, v, &length, &data, &buffer, &offset));
+    View(v, WireViewKind::kDataView, offset, length, buffer);
+  }
+
+  static constexpr size_t kLinearIdLimit = 16;
+
+  napi_env env_;
+  EnvState& s_;
+  wire::WireWriter w_;
+  EncodeHooks& hooks_;
+  wire::WireLimits limits_;
+  uint32_t depth_ = 0;
+  uint32_t next_id_ = 0;
+  std::vector<napi_value> seen_;
+  napi_value id_map_ = nullptr;
+  std::u16string scratch_;
+};
+
+// --- decoder ----------------------------------------------------------------
+
+class JsBuilder final : public wire::WireVisitor {
+ public:
+  JsBuilder(napi_env env, EnvState& state, DecodeHooks& hooks)
+      : env_(env), s_(state), hooks_(hooks) {}
+
+  napi_value result() const { return result_; }
+
+  bool OnUndefined() override {
+    napi_value v;
+    Check(napi_get_undefined(env_, &v));
+    return Emit(v);
+  }
+  bool OnNull() override {
+    napi_value v;
+    Check(napi_get_null(env_, &v));
+    return Emit(v);
+  }
+  bool OnBool(bool b) override {
+    napi_value v;
+    Check(napi_get_boolean(env_, b, &v));
+    return Emit(v);
+  }
+  bool OnInt32(int32_t i) override {
+    napi_value v;
+    Check(napi_create_int32(env_, i, &v));
+    return Emit(v);
+  }
+  bool OnDouble(double d) override {
+    napi_value v;
+    Check(napi_create_double(env_, d, &v));
+    return Emit(v);
+  }
+  bool OnBigInt(bool negative, const uint64_t* words, size_t count) override {
+    napi_value v;
+    static const uint64_t kZero = 0;
+    if (count == 0) Check(napi_create_bigint_words(env_, 0, 1, &kZero, &v));
+    else Check(napi_create_bigint_words(env_, negative ? 1 : 0, count, words, &v));
+    return Emit(v);
+  }
+  bool OnString(const WireString& s) override { return Emit(Str(s)); }
+  bool OnHole() override {
+    Frame& f = stack_.back();
+    ++f.index;
+    --f.dense_left;
+    return true;
+  }
+  bool BeginArray(uint32_t length, uint32_t dense_count) override {
+    napi_value a;
+    Check(napi_create_array_with_length(env_, dense_count, &a));
+    return Begin(Frame::kArray, a, dense_count, length);
+  }
+  bool EndArray() override {
+    Frame f = Pop();
+    if (f.length != f.dense_left_initial) {
+      napi_value len;
+      Check(napi_create_uint32(env_, f.length, &len));
+      Check(napi_set_named_property(env_, f.obj, "length", len));
+    }
+    return Emit(f.obj);
+  }
+  bool BeginObject(uint32_t) override {
+    napi_value o;
+    Check(napi_create_object(env_, &o));
+    return Begin(Frame::kObject, o);
+  }
+  bool EndObject() override { return Emit(Pop().obj); }
+  bool OnDate(double t) override {
+    napi_value v;
+    Check(napi_create_date(env_, t, &v));
+    ids_.push_back(v);
+    return Emit(v);
+  }
+  bool OnRegExp(const WireString& source, uint32_t flags) override {
+    char fl[9];
+    size_t n = 0;
+    for (int i = 0; i < 8; ++i) {
+      if (flags & (1u << i)) fl[n++] = kRegExpFlags[i];
+    }
+    napi_value args[2] = {Str(source), nullptr}, v;
+    Check(napi_create_string_latin1(env_, fl, n, &args[1]));
+    Check(napi_new_instance(env_, s_.Get(s_.regexp_ctor), 2, args, &v));
+    ids_.push_back(v);
+    return Emit(v);
+  }
+  bool BeginMap(uint32_t) override {
+    napi_value m;
+    Check(napi_new_instance(env_, s_.Get(s_.map_ctor), 0, nullptr, &m));
+    return Begin(Frame::kMap, m);
+  }
+  bool EndMap() override { return Emit(Pop().obj); }
+  bool BeginSet(uint32_t) override {
+    napi_value m;
+    Check(napi_new_instance(env_, s_.Get(s_.set_ctor), 0, nullptr, &m));
+    return Begin(Frame::kSet, m);
+  }
+  bool EndSet() override { return Emit(Pop().obj); }
+  bool BeginError(const wire::WireErrorHeader& h) override {
+    const bool custom = h.kind == WireErrorKind::kCustom;
+    napi_value args[3], e, f;
+    Check(napi_create_uint32(env_, custom ? 0 : static_cast<uint32_t>(h.kind), &args[0]));
+    Check(napi_get_boolean(env_, (h.fields & wire::kErrorHasMessage) != 0, &args[1]));
+    if (h.fields & wire::kErrorHasMessage) args[2] = Str(h.message);
+    else Check(napi_get_undefined(env_, &args[2]));
+    napi_value undef;
+    Check(napi_get_undefined(env_, &undef));
+    f = s_.Get(s_.make_error);
+    Check(napi_call_function(env_, undef, f, 3, args, &e));
+    if (custom) Define(e, Key("name"), Str(h.name), false);
+    if (h.fields & wire::kErrorHasStack) Define(e, Key("stack"), Str(h.stack), false);
+    Begin(Frame::kError, e);
+    Frame& fr = stack_.back();
+    fr.cause = (h.fields & wire::kErrorHasCause) != 0;
+    fr.errors = (h.fields & wire::kErrorHasErrors) != 0;
+    return true;
+  }
+  bool EndError() override { return Emit(Pop().obj); }
+  bool OnArrayBuffer(const uint8_t* data, size_t length) override {
+    void* dst;
+    napi_value ab;
+    Check(napi_create_arraybuffer(env_, length, &dst, &ab));
+    if (length) std::memcpy(dst, data, length);
+    ids_.push_back(ab);
+    return Emit(ab);
+  }
+  bool BeginView(WireViewKind kind, uint64_t byte_offset, uint64_t length) override {
+    Frame f;
+    f.kind = Frame::kView;
+    f.view_kind = kind;
+    f.offset = byte_offset;
+    f.view_length = length;
+    stack_.push_back(f);
+    return true;
+  }
+  bool EndView() override {
+    Frame f = Pop();
+    bool is_ab = false;
+    napi_value v;
+    Check(napi_is_arraybuffer(env_, f.obj, &is_ab));
+    if (is_ab && f.view_kind == WireViewKind::kDataView) {
+      Check(napi_create_dataview(env_, f.view_length, f.obj, f.offset, &v));
+    } else if (is_ab && f.view_kind < WireViewKind::kDataView) {
+      Check(napi_create_typedarray(env_, static_cast<napi_typedarray_type>(f.view_kind),
+                                   f.view_length, f.obj, f.offset, &v));
+    } else {
+      napi_value args[4], undef;
+      args[1] = f.obj;
+      Check(napi_create_uint32(env_, static_cast<uint32_t>(f.view_kind), &args[0]));
+      Check(napi_create_double(env_, static_cast<double>(f.offset), &args[2]));
+      Check(napi_create_double(env_, static_cast<double>(f.view_length), &args[3]));
+      Check(napi_get_undefined(env_, &undef));
+      Check(napi_call_function(env_, undef, s_.Get(s_.make_view), 4, args, &v));
+    }
+    ids_.push_back(v);
+    return Emit(v);
+  }
+  bool OnBackRef(uint32_t id) override { return Emit(ids_.at(id)); }
+  bool OnExternal(uint32_t slot) override {
+    if (!hooks_.resolve) {
+      Napi::Error e = Napi::Error::New(Napi::Env(env_), "nativepool wire: no resolver for external slot " +
+                                                            std::to_string(slot));
+      e.Set("code", "ERR_WIRE_EXTERNAL");
+      throw e;
+    }
+    Napi::Value v = hooks_.resolve(Napi::Env(env_), slot);
+    ids_.push_back(v);
+    return Emit(v);
+  }
+
+ private:
+  struct Frame {
+    enum Kind : uint8_t { kArray, kObject, kMap, kSet, kError, kView } kind;
+    napi_value obj = nullptr;
+    napi_value key = nullptr;  // pending key of a pair
+    uint32_t index = 0, dense_left = 0, dense_left_initial = 0, length = 0;
+    bool cause = false, errors = false;
+    WireViewKind view_kind = WireViewKind::kUint8;
+    uint64_t offset = 0, view_length = 0;
+  };
+
+  void Check(napi_status s) {
+    if (s != napi_ok) throw Napi::Error::New(Napi::Env(env_));
+  }
+
+  napi_value Str(const WireString& s) {
+    napi_value v;
+    if (s.two_byte) {
+      Check(napi_create_string_utf16(env_, wire::Utf16Units(s, scratch_), s.length, &v));
+    } else {
+      Check(napi_create_string_latin1(env_, reinterpret_cast<const char*>(s.data), s.length, &v));
+    }
+    return v;
+  }
+  napi_value Key(const char* ascii) {
+    napi_value v;
+    Check(napi_create_string_utf8(env_, ascii, NAPI_AUTO_LENGTH, &v));
+    return v;
+  }
+  void Define(napi_value obj, napi_value key, napi_value value, bool enumerable) {
+    napi_property_descriptor d{};
+    d.name = key;
+    d.value = value;
+    d.attributes = enumerable ? napi_default_jsproperty
+                              : static_cast<napi_property_attributes>(napi_writable | napi_configurable);
+    Check(napi_define_properties(env_, obj, 1, &d));
+  }
+
+  bool Begin(Frame::Kind kind, napi_value obj, uint32_t dense = 0, uint32_t length = 0) {
+    Frame f;
+    f.kind = kind;
+    f.obj = obj;
+    f.dense_left = f.dense_left_initial = dense;
+    f.length = length;
+    stack_.push_back(f);
+    ids_.push_back(obj);
+    return true;
+  }
+  Frame Pop() {
+    Frame f = stack_.back();
+    stack_.pop_back();
+    return f;
+  }
+
+  bool Emit(napi_value v) {
+    if (stack_.empty()) {
+      result_ = v;
+      return true;
+    }
+    Frame& f = stack_.back();
+    switch (f.kind) {
+      case Frame::kArray:
+        if (f.dense_left > 0) {
+          --f.dense_left;
+          Check(napi_set_element(env_, f.obj, f.index++, v));
+          return true;
+        }
+        return Pair(f, v);
+      case Frame::kObject:
+        return Pair(f, v);
+      case Frame::kMap: {
+        if (!f.key) {
+          f.key = v;
+          return true;
+        }
+        napi_value args[2] = {f.key, v}, r;
+        f.key = nullptr;
+        Check(napi_call_function(env_, f.obj, s_.Get(s_.map_set), 2, args, &r));
+        return true;
+      }
+      case Frame::kSet: {
+        napi_value r;
+        Check(napi_call_function(env_, f.obj, s_.Get(s_.set_add), 1, &v, &r));
+        return true;
+      }
+      case Frame::kError:
+        if (f.cause) {
+          f.cause = false;
+          Define(f.obj, Key("cause"), v, false);
+          return true;
+        }
+        if (f.errors) {
+          f.errors = false;
+          Define(f.obj, Key("errors"), v, false);
+          return true;
+        }
+        if (!f.key) {
+          f.key = v;
+          return true;
+        }
+        Define(f.obj, f.key, v, true);
+        f.key = nullptr;
+        return true;
+      case Frame::kView:
+        f.obj = v;
+        return true;
+    }
+    return false;
+  }
+  bool Pair(Frame& f, napi_value v) {
+    if (!f.key) {
+      f.key = v;
+      return true;
+    }
+    Check(napi_set_property(env_, f.obj, f.key, v));
+    f.key = nullptr;
+    return true;
+  }
+
+  napi_env env_;
+  EnvState& s_;
+  DecodeHooks& hooks_;
+  std::vector<Frame> stack_;
+  std::vector<napi_value> ids_;
+  napi_value result_ = nullptr;
+  std::u16string scratch_;
+};
+
+}  // namespace
+
+Napi::Error MakeDataCloneError(Napi::Env env, const std::string& message) {
+  Napi::Error e = Napi::Error::New(env, message);
+  Napi::Object o = e.Value();
+  o.DefineProperty(Napi::PropertyDescriptor::Value(
+      "name", Napi::String::New(env, "DataCloneError"),
+      static_cast<napi_property_attributes>(napi_writable | napi_configurable)));
+  o.Set("code", Napi::String::New(env, "ERR_DATA_CLONE"));
+  return e;
+}
+
+void EncodeValue(Napi::Env env, Napi::Value value, std::vector<uint8_t>& out, EncodeHooks& hooks) {
+  EnvState& state = StateFor(env);
+  Encoder enc(env, state, out, hooks);
+  enc.Value(value);
+}
+
+Napi::Value DecodeValue(Napi::Env env, const uint8_t* data, size_t size, DecodeHooks& hooks) {
+  EnvState& state = StateFor(env);
+  JsBuilder builder(env, state, hooks);
+  std::string error;
+  if (!wire::Decode(data, size, builder, &error)) {
+    Napi::Error e = Napi::Error::New(env, "nativepool wire: malformed message: " + error);
+    e.Set("code", "ERR_WIRE_MALFORMED");
+    throw e;
+  }
+  return Napi::Value(env, builder.result());
+}
+
+}  // namespace nativepool
