@@ -8,6 +8,9 @@
 //   wireDecode(bytes[, externals]) -> value
 //     `bytes` is a Buffer, any TypedArray/DataView or an ArrayBuffer;
 //     EXTERNAL(i) resolves to externals[i].
+//   wireRoundTrip(value[, externals]) -> value
+//     Encode then decode in C++ with no Buffer in between: what a task costs
+//     the pool, used by the benchmarks and the tests.
 #include <napi.h>
 
 #include <string>
@@ -71,11 +74,35 @@ Napi::Value WireDecode(const Napi::CallbackInfo& info) {
   return DecodeValue(env, data, size, hooks);
 }
 
+Napi::Value WireRoundTrip(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  EncodeHooks ehooks;
+  DecodeHooks dhooks;
+  if (info.Length() >= 2 && !info[1].IsUndefined()) {
+    if (!info[1].IsArray()) throw Napi::TypeError::New(env, "wireRoundTrip: externals must be an array");
+    Napi::Array externals = info[1].As<Napi::Array>();
+    ehooks.external = [externals](Napi::Env, Napi::Value v) -> uint32_t {
+      const uint32_t slot = externals.Length();
+      externals.Set(slot, v);
+      return slot;
+    };
+    dhooks.resolve = [externals](Napi::Env, uint32_t slot) -> Napi::Value { return externals.Get(slot); };
+  }
+  thread_local std::vector<uint8_t> buf;  // reused: the benchmark measures conversion, not malloc
+  buf.clear();
+  EncodeValue(env, info[0], buf, ehooks);
+  return DecodeValue(env, buf.data(), buf.size(), dhooks);
+}
+
+Napi::Value Noop(const Napi::CallbackInfo& info) { return info[0]; }
+
 }  // namespace
 
 Napi::Object InitWire(Napi::Env env, Napi::Object exports) {
   exports.Set("wireEncode", Napi::Function::New(env, WireEncode, "wireEncode"));
   exports.Set("wireDecode", Napi::Function::New(env, WireDecode, "wireDecode"));
+  exports.Set("wireRoundTrip", Napi::Function::New(env, WireRoundTrip, "wireRoundTrip"));
+  exports.Set("wireNoop", Napi::Function::New(env, Noop, "wireNoop"));
   return exports;
 }
 
