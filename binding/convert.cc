@@ -33,6 +33,7 @@ constexpr const char kHelpersSource[] = R"JS((function () {
   const { isProxy, isMap, isSet, isRegExp, isWeakMap, isWeakSet, isPromise } =
       process.getBuiltinModule('util').types;
   const getProto = Object.getPrototypeOf, keys = Object.keys, OP = Object.prototype;
+  const defineProperty = Object.defineProperty;
   const mapEntries = Map.prototype.entries, setValues = Set.prototype.values;
   const mapGet = Map.prototype.get, mapSet = Map.prototype.set;
   const WR = globalThis.WeakRef, FR = globalThis.FinalizationRegistry;
@@ -57,6 +58,36 @@ constexpr const char kHelpersSource[] = R"JS((function () {
       return 5;
     },
     keys,
+    // [index key count, own enumerable keys (indices first, as strings),
+    //  a Float64Array copy when the array is long, packed and all numbers]
+    arrayInfo(a) {
+      const ks = keys(a), n = a.length;
+      let lo = 0, hi = ks.length;
+      while (lo < hi) {
+        const m = (lo + hi) >>> 1, k = ks[m];
+        if (String(k >>> 0) === k && k !== '4294967295') lo = m + 1; else hi = m;
+      }
+      let numbers = null;
+      if (lo === n && n >= 16) {
+        let all = true;
+        for (let i = 0; i < n; i++) if (typeof a[i] !== 'number') { all = false; break; }
+        if (all) numbers = new Float64Array(a);
+      }
+      return [lo, ks, numbers];
+    },
+    // Rest parameters build a packed array in one step.
+    arrayOf(...items) { return items; },
+    pushItems(a, ...items) { for (let i = 0; i < items.length; i++) a.push(items[i]); },
+    // Own data properties, like structuredClone (so '__proto__' stays a key).
+    makeObject(...kv) {
+      const o = {};
+      for (let i = 0; i < kv.length; i += 2) {
+        const k = kv[i];
+        if (k === '__proto__') defineProperty(o, k, { value: kv[i + 1], writable: true, enumerable: true, configurable: true });
+        else o[k] = kv[i + 1];
+      }
+      return o;
+    },
     mapEntries(m) {
       const out = [];
       for (const e of mapEntries.call(m)) out.push(e[0], e[1]);
@@ -104,6 +135,10 @@ class EnvState {
     Napi::Object h(env, result);
     classify = Ref(h, "classify");
     keys = Ref(h, "keys");
+    array_info = Ref(h, "arrayInfo");
+    array_of = Ref(h, "arrayOf");
+    push_items = Ref(h, "pushItems");
+    make_object = Ref(h, "makeObject");
     map_entries = Ref(h, "mapEntries");
     set_values = Ref(h, "setValues");
     track = Ref(h, "track");
@@ -127,7 +162,7 @@ class EnvState {
     if (s != napi_ok) throw Napi::Error::New(Napi::Env(env_));
   }
 
-  napi_ref classify, keys, map_entries, set_values, track, describe, make_view, make_error,
+  napi_ref classify, keys, array_info, array_of, push_items, make_object, map_entries, set_values, track, describe, make_view, make_error,
       buffer_proto, map_ctor, set_ctor, regexp_ctor, map_set, set_add;
 
  private:
@@ -410,30 +445,30 @@ class Encoder {
   void Array(napi_value v) {
     DepthGuard g(*this);
     const uint32_t length = Length(v);
-    napi_value keys;
-    Check(napi_get_all_property_names(env_, v, napi_key_own_only,
-                                      static_cast<napi_key_filter>(napi_key_enumerable |
-                                                                   napi_key_skip_symbols),
-                                      napi_key_keep_numbers, &keys));
+    // One JS call gives the own keys (Object.keys: faster than
+    // napi_get_all_property_names, which dedups through a hash set) and, for
+    // long all-number arrays, the elements as doubles.
+    napi_value info = Call(s_.array_info, {v});
+    uint32_t indices;
+    Check(napi_get_value_uint32(env_, Element(info, 0), &indices));
+    napi_value keys = Element(info, 1), numbers = Element(info, 2);
     const uint32_t nkeys = Length(keys);
-    // Index keys (numbers) come first, in ascending order; find where the
-    // named keys start.
-    uint32_t lo = 0, hi = nkeys;
-    if (nkeys == length) {
-      lo = hi = length;  // the common case; verified below
-      if (nkeys > 0) {
-        napi_valuetype t;
-        Check(napi_typeof(env_, Element(keys, nkeys - 1), &t));
-        if (t != napi_number) lo = 0;
-      }
+    bool is_numbers = false;
+    Check(napi_is_typedarray(env_, numbers, &is_numbers));
+    if (is_numbers) {
+      napi_typedarray_type type;
+      size_t n, offset;
+      void* data;
+      napi_value ab;
+      Check(napi_get_typedarray_info(env_, numbers, &type, &n, &data, &ab, &offset));
+      if (type != napi_float64_array || n != length) throw Napi::Error::New(Napi::Env(env_), "arrayInfo");
+      const double* d = static_cast<const double*>(data);
+      w_.BeginArray(length, length);
+      for (size_t i = 0; i < n; ++i) w_.Number(d[i]);
+      w_.ArrayProps(nkeys - indices);
+      Props(v, keys, indices, nkeys);
+      return;
     }
-    while (lo < hi) {
-      const uint32_t mid = lo + (hi - lo) / 2;
-      napi_valuetype t;
-      Check(napi_typeof(env_, Element(keys, mid), &t));
-      if (t == napi_number) lo = mid + 1; else hi = mid;
-    }
-    const uint32_t indices = lo;
     const bool dense = indices == length || length <= 8 || indices >= length / 2;
     if (dense) {
       w_.BeginArray(length, length);
@@ -454,7 +489,7 @@ class Encoder {
       }
       w_.ArrayProps(nkeys - indices);
       Props(v, keys, indices, nkeys);
-    } else {
+    } else {  // sparse: every key, indices as strings
       w_.BeginArray(length, 0);
       w_.ArrayProps(nkeys);
       Props(v, keys, 0, nkeys);
@@ -623,6 +658,12 @@ class Encoder {
 
 // --- decoder ----------------------------------------------------------------
 
+// Arrays and plain objects are built in batch: their elements are collected in
+// `pending_` and the object is made by one JS call at End* (arrayOf /
+// makeObject), far cheaper than a napi_set_* per element. If the object is
+// needed before its end (a back-reference into it, i.e. a cycle; a hole; a
+// named property on an array; too many elements), it is materialized: created
+// empty, filled with what was collected, and filled directly from then on.
 class JsBuilder final : public wire::WireVisitor {
  public:
   JsBuilder(napi_env env, EnvState& state, DecodeHooks& hooks)
@@ -662,33 +703,47 @@ class JsBuilder final : public wire::WireVisitor {
     else Check(napi_create_bigint_words(env_, negative ? 1 : 0, count, words, &v));
     return Emit(v);
   }
-  bool OnString(const WireString& s) override { return Emit(Str(s)); }
+  bool OnString(const WireString& s) override {
+    napi_value v = Str(s);
+    last_was_proto_ = !s.two_byte && s.length == 9 && std::memcmp(s.data, "__proto__", 9) == 0;
+    return Emit(v);
+  }
   bool OnHole() override {
     Frame& f = stack_.back();
+    Materialize(stack_.size() - 1);
     ++f.index;
     --f.dense_left;
     return true;
   }
   bool BeginArray(uint32_t length, uint32_t dense_count) override {
-    napi_value a;
-    Check(napi_create_array_with_length(env_, dense_count, &a));
-    return Begin(Frame::kArray, a, dense_count, length);
+    Begin(Frame::kArray, nullptr, dense_count, length);
+    if (length != dense_count) Materialize(stack_.size() - 1);  // trailing holes
+    return true;
   }
   bool EndArray() override {
     Frame f = Pop();
-    if (f.length != f.dense_left_initial) {
+    if (!f.obj) return Emit(Finish(f, s_.array_of));
+    if (f.chunked) {
+      stack_.push_back(f);  // FlushChunk works on a frame in the stack
+      FlushChunk(stack_.size() - 1);
+      stack_.pop_back();
+    }
+    if (f.length != f.dense_initial) {
       napi_value len;
       Check(napi_create_uint32(env_, f.length, &len));
       Check(napi_set_named_property(env_, f.obj, "length", len));
     }
     return Emit(f.obj);
   }
-  bool BeginObject(uint32_t) override {
-    napi_value o;
-    Check(napi_create_object(env_, &o));
-    return Begin(Frame::kObject, o);
+  bool BeginObject(uint32_t prop_count) override {
+    Begin(Frame::kObject, nullptr);
+    if (prop_count > kMaxBatch / 2) Materialize(stack_.size() - 1);
+    return true;
   }
-  bool EndObject() override { return Emit(Pop().obj); }
+  bool EndObject() override {
+    Frame f = Pop();
+    return Emit(f.obj ? f.obj : Finish(f, s_.make_object));
+  }
   bool OnDate(double t) override {
     napi_value v;
     Check(napi_create_date(env_, t, &v));
@@ -710,26 +765,26 @@ class JsBuilder final : public wire::WireVisitor {
   bool BeginMap(uint32_t) override {
     napi_value m;
     Check(napi_new_instance(env_, s_.Get(s_.map_ctor), 0, nullptr, &m));
-    return Begin(Frame::kMap, m);
+    Begin(Frame::kMap, m);
+    return true;
   }
   bool EndMap() override { return Emit(Pop().obj); }
   bool BeginSet(uint32_t) override {
     napi_value m;
     Check(napi_new_instance(env_, s_.Get(s_.set_ctor), 0, nullptr, &m));
-    return Begin(Frame::kSet, m);
+    Begin(Frame::kSet, m);
+    return true;
   }
   bool EndSet() override { return Emit(Pop().obj); }
   bool BeginError(const wire::WireErrorHeader& h) override {
     const bool custom = h.kind == WireErrorKind::kCustom;
-    napi_value args[3], e, f;
+    napi_value args[3], e, undef;
     Check(napi_create_uint32(env_, custom ? 0 : static_cast<uint32_t>(h.kind), &args[0]));
     Check(napi_get_boolean(env_, (h.fields & wire::kErrorHasMessage) != 0, &args[1]));
     if (h.fields & wire::kErrorHasMessage) args[2] = Str(h.message);
     else Check(napi_get_undefined(env_, &args[2]));
-    napi_value undef;
     Check(napi_get_undefined(env_, &undef));
-    f = s_.Get(s_.make_error);
-    Check(napi_call_function(env_, undef, f, 3, args, &e));
+    Check(napi_call_function(env_, undef, s_.Get(s_.make_error), 3, args, &e));
     if (custom) Define(e, Key("name"), Str(h.name), false);
     if (h.fields & wire::kErrorHasStack) Define(e, Key("stack"), Str(h.stack), false);
     Begin(Frame::kError, e);
@@ -753,6 +808,7 @@ class JsBuilder final : public wire::WireVisitor {
     f.view_kind = kind;
     f.offset = byte_offset;
     f.view_length = length;
+    f.start = pending_.size();
     stack_.push_back(f);
     return true;
   }
@@ -766,7 +822,7 @@ class JsBuilder final : public wire::WireVisitor {
     } else if (is_ab && f.view_kind < WireViewKind::kDataView) {
       Check(napi_create_typedarray(env_, static_cast<napi_typedarray_type>(f.view_kind),
                                    f.view_length, f.obj, f.offset, &v));
-    } else {
+    } else {  // a Buffer, or a view over an external SharedArrayBuffer
       napi_value args[4], undef;
       args[1] = f.obj;
       Check(napi_create_uint32(env_, static_cast<uint32_t>(f.view_kind), &args[0]));
@@ -778,7 +834,17 @@ class JsBuilder final : public wire::WireVisitor {
     ids_.push_back(v);
     return Emit(v);
   }
-  bool OnBackRef(uint32_t id) override { return Emit(ids_.at(id)); }
+  bool OnBackRef(uint32_t id) override {
+    if (!ids_[id]) {  // an array or object still being collected: a cycle
+      for (size_t i = stack_.size(); i-- > 0;) {
+        if (stack_[i].id == id && (stack_[i].kind == Frame::kArray || stack_[i].kind == Frame::kObject)) {
+          Materialize(i);
+          break;
+        }
+      }
+    }
+    return Emit(ids_[id]);
+  }
   bool OnExternal(uint32_t slot) override {
     if (!hooks_.resolve) {
       Napi::Error e = Napi::Error::New(Napi::Env(env_), "nativepool wire: no resolver for external slot " +
@@ -792,11 +858,17 @@ class JsBuilder final : public wire::WireVisitor {
   }
 
  private:
+  static constexpr size_t kMaxBatch = 4096;  // JS call arguments per batch
+
   struct Frame {
     enum Kind : uint8_t { kArray, kObject, kMap, kSet, kError, kView } kind;
-    napi_value obj = nullptr;
-    napi_value key = nullptr;  // pending key of a pair
-    uint32_t index = 0, dense_left = 0, dense_left_initial = 0, length = 0;
+    napi_value obj = nullptr;  // null while an array/object is being collected
+    napi_value key = nullptr;  // pending key of a pair (direct mode)
+    bool key_is_proto = false;
+    bool chunked = false;  // array made, elements still collected in pending_
+    uint32_t id = 0;
+    size_t start = 0;  // first of this frame's items in pending_ (batch mode)
+    uint32_t index = 0, dense_left = 0, dense_initial = 0, length = 0;
     bool cause = false, errors = false;
     WireViewKind view_kind = WireViewKind::kUint8;
     uint64_t offset = 0, view_length = 0;
@@ -828,16 +900,23 @@ class JsBuilder final : public wire::WireVisitor {
                               : static_cast<napi_property_attributes>(napi_writable | napi_configurable);
     Check(napi_define_properties(env_, obj, 1, &d));
   }
+  napi_value CallHelper(napi_ref fn, size_t argc, const napi_value* argv) {
+    napi_value undef, r;
+    Check(napi_get_undefined(env_, &undef));
+    Check(napi_call_function(env_, undef, s_.Get(fn), argc, argv, &r));
+    return r;
+  }
 
-  bool Begin(Frame::Kind kind, napi_value obj, uint32_t dense = 0, uint32_t length = 0) {
+  void Begin(Frame::Kind kind, napi_value obj, uint32_t dense = 0, uint32_t length = 0) {
     Frame f;
     f.kind = kind;
     f.obj = obj;
-    f.dense_left = f.dense_left_initial = dense;
+    f.dense_left = f.dense_initial = dense;
     f.length = length;
+    f.id = static_cast<uint32_t>(ids_.size());
+    f.start = pending_.size();
     stack_.push_back(f);
-    ids_.push_back(obj);
-    return true;
+    ids_.push_back(obj);  // null until made, for a batched array/object
   }
   Frame Pop() {
     Frame f = stack_.back();
@@ -845,7 +924,84 @@ class JsBuilder final : public wire::WireVisitor {
     return f;
   }
 
+  // Makes a batched array/object from its collected items (top frame).
+  napi_value Finish(const Frame& f, napi_ref helper) {
+    const size_t n = pending_.size() - f.start;
+    napi_value obj = CallHelper(helper, n, pending_.data() + f.start);
+    pending_.resize(f.start);
+    ids_[f.id] = obj;
+    return obj;
+  }
+
+  // Appends the collected elements of chunked array frame i to it.
+  void FlushChunk(size_t i) {
+    Frame& f = stack_[i];
+    const size_t end = i + 1 < stack_.size() ? stack_[i + 1].start : pending_.size();
+    std::vector<napi_value> argv;
+    argv.reserve(end - f.start + 1);
+    argv.push_back(f.obj);
+    argv.insert(argv.end(), pending_.begin() + f.start, pending_.begin() + end);
+    CallHelper(s_.push_items, argv.size(), argv.data());
+    f.index += static_cast<uint32_t>(argv.size() - 1);
+    const size_t removed = end - f.start;
+    pending_.erase(pending_.begin() + f.start, pending_.begin() + end);
+    for (size_t j = i + 1; j < stack_.size(); ++j) stack_[j].start -= removed;
+  }
+  // A long array in batch mode: make it from the first chunk, then append
+  // chunks (top frame).
+  void StartChunks(Frame& f) {
+    const size_t n = pending_.size() - f.start;
+    f.obj = CallHelper(s_.array_of, n, pending_.data() + f.start);
+    f.index = static_cast<uint32_t>(n);
+    ids_[f.id] = f.obj;
+    pending_.resize(f.start);
+    f.chunked = true;
+  }
+
+  // Switches frame i (an array or object in batch mode) to direct mode.
+  void Materialize(size_t i) {
+    Frame& f = stack_[i];
+    if (f.chunked) {
+      FlushChunk(i);
+      f.chunked = false;
+      return;
+    }
+    if (f.obj) return;
+    const size_t end = i + 1 < stack_.size() ? stack_[i + 1].start : pending_.size();
+    if (f.kind == Frame::kArray) {
+      Check(napi_create_array_with_length(env_, f.dense_initial, &f.obj));
+      for (size_t k = f.start; k < end; ++k) Check(napi_set_element(env_, f.obj, f.index++, pending_[k]));
+    } else {
+      Check(napi_create_object(env_, &f.obj));
+      for (size_t k = f.start; k + 1 < end; k += 2) Set(f.obj, pending_[k], pending_[k + 1], IsProtoKey(pending_[k]));
+      if ((end - f.start) % 2) {  // a key waiting for its value
+        f.key = pending_[end - 1];
+        f.key_is_proto = IsProtoKey(f.key);
+      }
+    }
+    ids_[f.id] = f.obj;
+    const size_t removed = end - f.start;
+    pending_.erase(pending_.begin() + f.start, pending_.begin() + end);
+    for (size_t j = i + 1; j < stack_.size(); ++j) stack_[j].start -= removed;
+  }
+  bool IsProtoKey(napi_value key) {
+    napi_valuetype t;
+    Check(napi_typeof(env_, key, &t));
+    if (t != napi_string) return false;
+    char buf[11];
+    size_t len;
+    Check(napi_get_value_string_latin1(env_, key, buf, sizeof buf, &len));
+    return len == 9 && std::memcmp(buf, "__proto__", 9) == 0;
+  }
+  // obj[key] = value as an own data property (never the __proto__ setter).
+  void Set(napi_value obj, napi_value key, napi_value value, bool is_proto) {
+    if (is_proto) Define(obj, key, value, true);
+    else Check(napi_set_property(env_, obj, key, value));
+  }
+
   bool Emit(napi_value v) {
+    const bool was_proto = last_was_proto_;
+    last_was_proto_ = false;
     if (stack_.empty()) {
       result_ = v;
       return true;
@@ -855,12 +1011,24 @@ class JsBuilder final : public wire::WireVisitor {
       case Frame::kArray:
         if (f.dense_left > 0) {
           --f.dense_left;
-          Check(napi_set_element(env_, f.obj, f.index++, v));
+          if (!f.obj || f.chunked) {
+            pending_.push_back(v);
+            if (pending_.size() - f.start >= kMaxBatch) {
+              if (f.chunked) FlushChunk(stack_.size() - 1); else StartChunks(f);
+            }
+          } else {
+            Check(napi_set_element(env_, f.obj, f.index++, v));
+          }
           return true;
         }
-        return Pair(f, v);
+        Materialize(stack_.size() - 1);  // a named property: direct from now
+        return Pair(f, v, was_proto);
       case Frame::kObject:
-        return Pair(f, v);
+        if (!f.obj) {
+          pending_.push_back(v);
+          return true;
+        }
+        return Pair(f, v, was_proto);
       case Frame::kMap: {
         if (!f.key) {
           f.key = v;
@@ -900,12 +1068,13 @@ class JsBuilder final : public wire::WireVisitor {
     }
     return false;
   }
-  bool Pair(Frame& f, napi_value v) {
+  bool Pair(Frame& f, napi_value v, bool was_proto) {
     if (!f.key) {
       f.key = v;
+      f.key_is_proto = was_proto;
       return true;
     }
-    Check(napi_set_property(env_, f.obj, f.key, v));
+    Set(f.obj, f.key, v, f.key_is_proto);
     f.key = nullptr;
     return true;
   }
@@ -915,7 +1084,9 @@ class JsBuilder final : public wire::WireVisitor {
   DecodeHooks& hooks_;
   std::vector<Frame> stack_;
   std::vector<napi_value> ids_;
+  std::vector<napi_value> pending_;
   napi_value result_ = nullptr;
+  bool last_was_proto_ = false;
   std::u16string scratch_;
 };
 

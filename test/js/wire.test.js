@@ -186,6 +186,43 @@ describe('wire format', function () {
       assert.deepStrictEqual(r, { a: 1 });
     });
 
+    it("keeps an own '__proto__' key as data, batched or built directly", () => {
+      const o = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}');
+      for (const v of [o, { cyc: o, self: null }]) {
+        if (v.self === null) v.self = v;  // a cycle builds the outer object directly
+        const r = viaBuffer(v);
+        const inner = r.cyc || r;
+        assert.strictEqual(Object.getPrototypeOf(inner), Object.prototype);
+        assert.ok(Object.hasOwn(inner, '__proto__'));
+        assert.deepStrictEqual(inner, structuredClone(o));
+      }
+      const direct = JSON.parse('{"__proto__": 1}');
+      direct.self = direct;
+      const r = viaBuffer(direct);
+      assert.ok(Object.hasOwn(r, '__proto__') && r.self === r);
+      assert.strictEqual(Object.getPrototypeOf(r), Object.prototype);
+      assert.strictEqual({}.polluted, undefined);
+    });
+
+    it('builds long arrays in chunks, with holes and named properties after them', () => {
+      const long = Array.from({ length: 10000 }, (_, i) => (i % 3 ? i : { i }));
+      assert.deepStrictEqual(viaBuffer(long), long);
+      const holey = long.slice();
+      holey[9000] = undefined;
+      delete holey[9001];
+      holey.tag = 'named';
+      assert.deepStrictEqual(viaBuffer(holey), holey);
+      const cyclic = Array.from({ length: 9000 }, (_, i) => i);
+      cyclic.push(cyclic);
+      const r = viaBuffer(cyclic);
+      assert.strictEqual(r[9000], r);
+      assert.strictEqual(r[8999], 8999);
+      const nums = Array.from({ length: 5000 }, (_, i) => i / 3);
+      nums[2] = -0;
+      assert.deepStrictEqual(viaBuffer(nums), nums);
+      assert.ok(Object.is(viaBuffer(nums)[2], -0));
+    });
+
     it('reads getters once and skips symbols and non-enumerables', () => {
       let reads = 0;
       const o = { get g() { reads++; return 5; }, [Symbol('s')]: 1 };

@@ -133,7 +133,7 @@ class Gen {
       case 0: return String(this.int(20));  // integer-like: ordered first
       case 1: return String(2 ** 32 - 2 - this.int(3));  // largest indices
       case 2: return this.string();
-      default: return this.pick(['a', 'b', 'c', 'id', 'name', 'value', 'x', 'length', '__proto_']);
+      default: return this.pick(['a', 'b', 'c', 'id', 'name', 'value', 'x', 'length', '__proto__']);
     }
   }
 
@@ -164,7 +164,10 @@ class Gen {
       }
       case 4: case 5: case 6: { // plain object
         const o = this.keep(this.chance(0.1) ? Object.create(null) : {});
-        for (let n = this.int(8); n > 0; n--) o[this.key()] = this.any(d);
+        for (let n = this.int(8); n > 0; n--) {
+          // defineProperty: an own '__proto__' key, as JSON.parse makes it
+          Object.defineProperty(o, this.key(), { value: this.any(d), writable: true, enumerable: true, configurable: true });
+        }
         return o;
       }
       case 7: { // Map
