@@ -43,10 +43,21 @@ constexpr const char kHelpersSource[] = R"JS((function () {
                  BigUint64Array, DataView];
   const errors = [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError,
                   URIError, AggregateError];
+  // Identity for large graphs (Encoder::IdentityCall): with an id map, the id
+  // v already has, as -1 - id; else v gets `next` and the result is undefined.
+  function seen(ids, v, next) {
+    if (ids === undefined) return undefined;
+    const r = mapGet.call(ids, v);
+    if (r !== undefined) return -1 - r;
+    mapSet.call(ids, v, next);
+    return undefined;
+  }
   return {
     // Own enumerable string keys of a plain object, else a number:
-    // 1 Map, 2 Set, 3 RegExp, 4 uncloneable, 5 external.
-    classify(v) {
+    // 1 Map, 2 Set, 3 RegExp, 4 uncloneable, 5 external (or see seen()).
+    classify(v, ids, next) {
+      const r = seen(ids, v, next);
+      if (r !== undefined) return r;
       if (isProxy(v)) return 5;
       const p = getProto(v);
       if (p === OP || p === null) return keys(v);
@@ -60,7 +71,9 @@ constexpr const char kHelpersSource[] = R"JS((function () {
     keys,
     // [index key count, own enumerable keys (indices first, as strings),
     //  a Float64Array copy when the array is long, packed and all numbers]
-    arrayInfo(a) {
+    arrayInfo(a, ids, next) {
+      const r = seen(ids, a, next);
+      if (r !== undefined) return r;
       const ks = keys(a), n = a.length;
       let lo = 0, hi = ks.length;
       while (lo < hi) {
@@ -96,6 +109,7 @@ constexpr const char kHelpersSource[] = R"JS((function () {
     setValues(s) { return Array.from(setValues.call(s)); },
     // Identity map for large graphs: the id already given to v, or undefined
     // after giving it `id`.
+    idOf(ids, v) { return mapGet.call(ids, v); },
     track(ids, v, id) {
       const r = mapGet.call(ids, v);
       if (r === undefined) mapSet.call(ids, v, id);
@@ -142,6 +156,7 @@ class EnvState {
     map_entries = Ref(h, "mapEntries");
     set_values = Ref(h, "setValues");
     track = Ref(h, "track");
+    id_of = Ref(h, "idOf");
     describe = Ref(h, "describe");
     make_view = Ref(h, "makeView");
     make_error = Ref(h, "makeError");
@@ -162,7 +177,7 @@ class EnvState {
     if (s != napi_ok) throw Napi::Error::New(Napi::Env(env_));
   }
 
-  napi_ref classify, keys, array_info, array_of, push_items, make_object, map_entries, set_values, track, describe, make_view, make_error,
+  napi_ref classify, keys, array_info, array_of, push_items, make_object, map_entries, set_values, track, id_of, describe, make_view, make_error,
       buffer_proto, map_ctor, set_ctor, regexp_ctor, map_set, set_add;
 
  private:
@@ -258,8 +273,8 @@ class Encoder {
 
   Napi::Error Uncloneable(napi_value v) {
     std::string what = "value";
-    napi_value d = Call(s_.describe, {v});
-    what = Napi::Value(env_, d).As<Napi::String>().Utf8Value();  // describe() returns a string
+    Napi::Value d(env_, Call(s_.describe, {v}));
+    if (d.IsString()) what = d.As<Napi::String>().Utf8Value();
     return MakeDataCloneError(Napi::Env(env_), what + " could not be cloned.");
   }
 
@@ -336,10 +351,7 @@ class Encoder {
       }
       return false;
     }
-    napi_value r;
-    napi_value get = nullptr;
-    Check(napi_get_named_property(env_, id_map_, "get", &get));
-    Check(napi_call_function(env_, id_map_, get, 1, &v, &r));
+    napi_value r = Call(s_.id_of, {id_map_, v});
     napi_valuetype t;
     Check(napi_typeof(env_, r, &t));
     if (t != napi_number) return false;
@@ -371,27 +383,33 @@ class Encoder {
     if (is) return TypedArray(v);
     Check(napi_is_dataview(env_, v, &is));
     if (is) return DataView(v);
-
-    const int64_t existing = FindOrAdd(v);
-    if (existing >= 0) {
-      w_.BackRef(static_cast<uint32_t>(existing));
+    Check(napi_is_array(env_, v, &is));
+    if (is) {
+      napi_value info = IdentityCall(s_.array_info, v);
+      if (info) Array(v, info);
       return;
     }
-    Check(napi_is_array(env_, v, &is));
-    if (is) return Array(v);
     Check(napi_is_arraybuffer(env_, v, &is));
-    if (is) return ArrayBuffer(v);
-    Check(napi_is_date(env_, v, &is));
-    if (is) {
+    const bool is_buffer = is;
+    bool is_date = false, is_error = false;
+    if (!is_buffer) Check(napi_is_date(env_, v, &is_date));
+    if (!is_buffer && !is_date) Check(napi_is_error(env_, v, &is_error));
+    if (is_buffer || is_date || is_error) {
+      const int64_t existing = FindOrAdd(v);
+      if (existing >= 0) {
+        w_.BackRef(static_cast<uint32_t>(existing));
+        return;
+      }
+      if (is_buffer) return ArrayBuffer(v);
+      if (is_error) return Error(v);
       double t;
       Check(napi_get_date_value(env_, v, &t));
       w_.Date(t);
       return;
     }
-    Check(napi_is_error(env_, v, &is));
-    if (is) return Error(v);
 
-    napi_value c = Call(s_.classify, {v});
+    napi_value c = IdentityCall(s_.classify, v);
+    if (!c) return;
     napi_valuetype t;
     Check(napi_typeof(env_, c, &t));
     if (t == napi_object) return PlainObject(v, c);
@@ -404,6 +422,36 @@ class Encoder {
       case 4: throw Uncloneable(v);
       default: return External(v);
     }
+  }
+
+  // Calls helper `fn` (classify or arrayInfo) on a new-or-seen object and
+  // does the identity bookkeeping: in a small graph by FindOrAdd first, in a
+  // large one inside the same JS call (saving a call per object). Returns
+  // null after writing a BACKREF, else the helper's result.
+  napi_value IdentityCall(napi_ref fn, napi_value v) {
+    if (!id_map_) {
+      const int64_t existing = FindOrAdd(v);
+      if (existing >= 0) {
+        w_.BackRef(static_cast<uint32_t>(existing));
+        return nullptr;
+      }
+      return Call(fn, {v});
+    }
+    napi_value next;
+    Check(napi_create_uint32(env_, next_id_, &next));
+    napi_value r = Call(fn, {v, id_map_, next});
+    napi_valuetype t;
+    Check(napi_typeof(env_, r, &t));
+    if (t == napi_number) {
+      double d;
+      Check(napi_get_value_double(env_, r, &d));
+      if (d < 0) {
+        w_.BackRef(static_cast<uint32_t>(-1 - d));
+        return nullptr;
+      }
+    }
+    ++next_id_;
+    return r;
   }
 
   uint32_t Length(napi_value array) {
@@ -442,13 +490,12 @@ class Encoder {
     Props(v, keys, 0, n);
   }
 
-  void Array(napi_value v) {
+  // `info` is arrayInfo's result: the own keys (Object.keys: faster than
+  // napi_get_all_property_names, which dedups through a hash set) and, for
+  // long all-number arrays, the elements as doubles.
+  void Array(napi_value v, napi_value info) {
     DepthGuard g(*this);
     const uint32_t length = Length(v);
-    // One JS call gives the own keys (Object.keys: faster than
-    // napi_get_all_property_names, which dedups through a hash set) and, for
-    // long all-number arrays, the elements as doubles.
-    napi_value info = Call(s_.array_info, {v});
     uint32_t indices;
     Check(napi_get_value_uint32(env_, Element(info, 0), &indices));
     napi_value keys = Element(info, 1), numbers = Element(info, 2);
@@ -835,7 +882,7 @@ class JsBuilder final : public wire::WireVisitor {
     return Emit(v);
   }
   bool OnBackRef(uint32_t id) override {
-    if (!ids_[id]) {  // an array or object still being collected: a cycle
+    if (id < ids_.size() && !ids_[id]) {  // an array or object still being collected: a cycle
       for (size_t i = stack_.size(); i-- > 0;) {
         if (stack_[i].id == id && (stack_[i].kind == Frame::kArray || stack_[i].kind == Frame::kObject)) {
           Materialize(i);
@@ -843,6 +890,7 @@ class JsBuilder final : public wire::WireVisitor {
         }
       }
     }
+    if (id >= ids_.size() || !ids_[id]) throw Napi::Error::New(Napi::Env(env_), "nativepool wire: bad back-reference");
     return Emit(ids_[id]);
   }
   bool OnExternal(uint32_t slot) override {
@@ -893,6 +941,9 @@ class JsBuilder final : public wire::WireVisitor {
     return v;
   }
   void Define(napi_value obj, napi_value key, napi_value value, bool enumerable) {
+    napi_valuetype t;
+    Check(napi_typeof(env_, key, &t));
+    if (t != napi_string) Check(napi_coerce_to_string(env_, key, &key));  // index keys
     napi_property_descriptor d{};
     d.name = key;
     d.value = value;

@@ -279,9 +279,15 @@ describe('wire format', function () {
     it('handles graphs with more objects than the linear identity scan', () => {
       const nodes = Array.from({ length: 500 }, (_, i) => ({ i }));
       const v = { nodes, pairs: nodes.map((n, i) => [n, nodes[(i * 7) % 500]]) };
+      const ab = new ArrayBuffer(8);
+      v.views = [new Uint8Array(ab), new Int16Array(ab, 2, 1), new Date(1), /x/, new Map(), ab];
+      v.views.push(v.views[1], v.views[2], v.views[3], v.views[4]);
       const r = viaBuffer(v);
       assert.deepStrictEqual(identityShape(r), identityShape(v));
       assert.strictEqual(r.pairs[3][1], r.nodes[21]);
+      assert.strictEqual(r.views[6], r.views[1]);
+      assert.strictEqual(r.views[1].buffer, r.views[5]);
+      assert.strictEqual(r.views[9], r.views[4]);
     });
   });
 
@@ -344,10 +350,11 @@ describe('wire format', function () {
       const e = new TypeError('bad');
       e.code = 'E_BAD';
       e.details = { n: [1, 2] };
+      e[0] = 'index-like';
       const r = viaBuffer(e);
       assert.strictEqual(r.code, 'E_BAD');
       assert.deepStrictEqual(r.details, { n: [1, 2] });
-      assert.deepStrictEqual(Object.keys(r), ['code', 'details']);
+      assert.deepStrictEqual(Object.keys(r), ['0', 'code', 'details']);
       assert.ok(r instanceof TypeError);
     });
 
