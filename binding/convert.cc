@@ -8,10 +8,8 @@
 // compiled once per environment and kept in EnvState.
 #include "convert.h"
 
-#include <cmath>
 #include <cstring>
 #include <memory>
-#include <string_view>
 
 #include "wire.h"
 
@@ -142,7 +140,6 @@ constexpr const char kHelpersSource[] = R"JS((function () {
 class EnvState {
  public:
   explicit EnvState(napi_env env) : env_(env) {
-    Napi::Env e(env);
     napi_value script, result;
     Check(napi_create_string_utf8(env, kHelpersSource, NAPI_AUTO_LENGTH, &script));
     Check(napi_run_script(env, script, &result));
@@ -177,8 +174,9 @@ class EnvState {
     if (s != napi_ok) throw Napi::Error::New(Napi::Env(env_));
   }
 
-  napi_ref classify, keys, array_info, array_of, push_items, make_object, map_entries, set_values, track, id_of, describe, make_view, make_error,
-      buffer_proto, map_ctor, set_ctor, regexp_ctor, map_set, set_add;
+  napi_ref classify, keys, array_info, array_of, push_items, make_object, map_entries, set_values,
+      track, id_of, describe, make_view, make_error, buffer_proto, map_ctor, set_ctor, regexp_ctor,
+      map_set, set_add;
 
  private:
   napi_ref Ref(Napi::Object h, const char* name) {
@@ -301,8 +299,8 @@ class Encoder {
     w_.BigInt(sign != 0, words.data(), count);
   }
 
-  // Identity: a linear scan with strict equality for small graphs, then a JS
-  // Map (via helpers.track). Returns the existing id, or -1 after assigning
+  // Identity: a linear scan with strict equality for small graphs (ids equal
+  // indices in seen_), then a JS Map (helpers.track). Returns the existing id, or -1 after assigning
   // the next id to `v`.
   int64_t FindOrAdd(napi_value v) {
     const uint32_t id = next_id_;

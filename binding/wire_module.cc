@@ -94,15 +94,12 @@ Napi::Value WireRoundTrip(const Napi::CallbackInfo& info) {
   return DecodeValue(env, buf.data(), buf.size(), dhooks);
 }
 
-Napi::Value Noop(const Napi::CallbackInfo& info) { return info[0]; }
-
 }  // namespace
 
 Napi::Object InitWire(Napi::Env env, Napi::Object exports) {
   exports.Set("wireEncode", Napi::Function::New(env, WireEncode, "wireEncode"));
   exports.Set("wireDecode", Napi::Function::New(env, WireDecode, "wireDecode"));
   exports.Set("wireRoundTrip", Napi::Function::New(env, WireRoundTrip, "wireRoundTrip"));
-  exports.Set("wireNoop", Napi::Function::New(env, Noop, "wireNoop"));
   return exports;
 }
 

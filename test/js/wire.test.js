@@ -7,7 +7,8 @@
 // properties and AggregateError#errors.
 
 const assert = require('node:assert');
-const { MessageChannel } = require('node:worker_threads');
+const path = require('node:path');
+const { MessageChannel, Worker } = require('node:worker_threads');
 const addon = require('../../build/Release/nativepool.node');
 const { generateValues } = require('./helpers/gen-values');
 
@@ -466,6 +467,39 @@ describe('wire format', function () {
     it('rejects externals that are not an array', () => {
       assert.throws(() => wireEncode(1, {}), TypeError);
       assert.throws(() => wireDecode(wireEncode(1), 'x'), TypeError);
+    });
+  });
+
+  describe('environments', () => {
+    it('works in worker threads, each with its own state, and after they exit', async function () {
+      this.timeout(30000);
+      const addonPath = path.join(__dirname, '../../build/Release/nativepool.node');
+      const source = `
+        const { parentPort, workerData } = require('node:worker_threads');
+        const { wireEncode, wireDecode } = require(workerData.addonPath);
+        parentPort.on('message', (bytes) => {
+          const v = wireDecode(bytes);
+          v.seenBy = 'worker';
+          parentPort.postMessage(wireEncode(v));
+        });`;
+      for (let round = 0; round < 3; round++) {
+        const workers = [0, 1].map(() => new Worker(source, { eval: true, workerData: { addonPath } }));
+        const results = await Promise.all(workers.map((w, i) => new Promise((resolve, reject) => {
+          w.once('message', (bytes) => resolve(wireDecode(bytes)));
+          w.once('error', reject);
+          const v = { i, m: new Map([[i, new Set([i])]]), e: new RangeError('r'), b: Buffer.from('x') };
+          v.self = v;
+          w.postMessage(wireEncode(v));
+        })));
+        results.forEach((r, i) => {
+          assert.strictEqual(r.i, i);
+          assert.strictEqual(r.self, r);
+          assert.strictEqual(r.seenBy, 'worker');
+          assert.ok(r.e instanceof RangeError && Buffer.isBuffer(r.b));
+        });
+        await Promise.all(workers.map((w) => w.terminate()));
+      }
+      assert.deepStrictEqual(viaBuffer({ still: 'works' }), { still: 'works' });
     });
   });
 
