@@ -8,6 +8,7 @@
 // compiled once per environment and kept in EnvState.
 #include "convert.h"
 
+#include <array>
 #include <cstring>
 #include <memory>
 
@@ -50,15 +51,41 @@ constexpr const char kHelpersSource[] = R"JS((function () {
     mapSet.call(ids, v, next);
     return undefined;
   }
+  // Key lists of the last few object shapes. shapeTag(ks) = generation * 4 +
+  // slot; EnvState::shapes caches the characters per slot under that tag, so
+  // the encoder reads each key once per shape, and a tag it has not seen
+  // (a new shape, or any missed update) just makes it read the keys again.
+  const shapes = [[], [], [], []], gens = [0, 0, 0, 0];
+  let shapeNext = 0;
+  function shapeTag(ks) {
+    outer: for (let s = 0; s < 4; s++) {
+      const c = shapes[s];
+      if (c.length !== ks.length) continue;
+      for (let i = 0; i < ks.length; i++) if (c[i] !== ks[i]) continue outer;
+      return gens[s] * 4 + s;
+    }
+    const s = shapeNext;
+    shapes[s] = ks;
+    gens[s] = (gens[s] + 1) & 0xfffffff;
+    shapeNext = (s + 1) & 3;
+    return gens[s] * 4 + s;
+  }
   return {
-    // Own enumerable string keys of a plain object, else a number:
+    // For a plain object [shapeTag(keys), ...values, keys] (own enumerable
+    // string keys), else a number:
     // 1 Map, 2 Set, 3 RegExp, 4 uncloneable, 5 external (or see seen()).
     classify(v, ids, next) {
       const r = seen(ids, v, next);
       if (r !== undefined) return r;
       if (isProxy(v)) return 5;
       const p = getProto(v);
-      if (p === OP || p === null) return keys(v);
+      if (p === OP || p === null) {
+        const ks = keys(v), n = ks.length, out = new Array(n + 2);
+        for (let i = 0; i < n; i++) out[i + 1] = v[ks[i]];
+        out[0] = shapeTag(ks);
+        out[n + 1] = ks;
+        return out;
+      }
       if (isMap(v)) return 1;
       if (isSet(v)) return 2;
       if (isRegExp(v)) return 3;
@@ -173,6 +200,15 @@ class EnvState {
   void Check(napi_status s) const {
     if (s != napi_ok) throw Napi::Error::New(Napi::Env(env_));
   }
+
+  // The characters of the keys of each of the helpers' shape slots, with the
+  // shapeTag they were read under.
+  using KeyNames = std::vector<std::u16string>;
+  struct Shape {
+    uint32_t tag = UINT32_MAX;
+    std::shared_ptr<const KeyNames> names;
+  };
+  std::array<Shape, 4> shapes;
 
   napi_ref classify, keys, array_info, array_of, push_items, make_object, map_entries, set_values,
       track, id_of, describe, make_view, make_error, buffer_proto, map_ctor, set_ctor, regexp_ctor,
@@ -410,7 +446,7 @@ class Encoder {
     if (!c) return;
     napi_valuetype t;
     Check(napi_typeof(env_, c, &t));
-    if (t == napi_object) return PlainObject(v, c);
+    if (t == napi_object) return PlainObject(c);
     uint32_t code = 0;
     Check(napi_get_value_uint32(env_, c, &code));
     switch (code) {
@@ -481,11 +517,30 @@ class Encoder {
     }
   }
 
-  void PlainObject(napi_value v, napi_value keys) {
+  // `kv` is classify's [shapeTag, ...values, keys]: see shapeTag().
+  void PlainObject(napi_value kv) {
     DepthGuard g(*this);
-    const uint32_t n = Length(keys);
+    const uint32_t n = Length(kv) - 2;
+    uint32_t tag;
+    Check(napi_get_value_uint32(env_, Element(kv, 0), &tag));
+    EnvState::Shape& shape = s_.shapes[tag & 3];
+    if (shape.tag != tag) {
+      napi_value keys = Element(kv, n + 1);
+      auto names = std::make_shared<EnvState::KeyNames>();
+      names->reserve(n);
+      for (uint32_t i = 0; i < n; ++i) names->push_back(Utf16(Element(keys, i)));
+      shape.tag = UINT32_MAX;
+      shape.names = std::move(names);
+      shape.tag = tag;
+    }
+    // Our own reference: a nested object may replace the slot.
+    const std::shared_ptr<const EnvState::KeyNames> names = shape.names;
     w_.BeginObject(n);
-    Props(v, keys, 0, n);
+    for (uint32_t i = 0; i < n; ++i) {
+      const std::u16string& k = (*names)[i];
+      w_.String(k.data(), k.size());
+      Value(Element(kv, i + 1));
+    }
   }
 
   // `info` is arrayInfo's result: the own keys (Object.keys: faster than

@@ -232,6 +232,19 @@ describe('wire format', function () {
       assert.strictEqual(reads, 1);
     });
 
+    it('keeps keys right across many shapes, re-entrant encodes and throwing getters', () => {
+      const shapes = Array.from({ length: 12 }, (_, i) => Object.fromEntries(
+        Array.from({ length: 1 + (i % 4) }, (_, j) => [`k${i}_${j}`, j])));
+      const mixed = Array.from({ length: 60 }, (_, i) => ({ ...shapes[(i * 5) % 12] }));
+      assert.deepStrictEqual(viaBuffer(mixed), mixed);
+      const inner = { get x() { return wireDecode(wireEncode({ p: 1, q: { r: 2 } })); }, y: 3 };
+      assert.deepStrictEqual(viaBuffer(inner), { x: { p: 1, q: { r: 2 } }, y: 3 });
+      const bad = { get k0_0() { throw new Error('getter'); } };
+      assert.throws(() => wireEncode(bad), /getter/);
+      assert.deepStrictEqual(viaBuffer({ k0_0: 'ok' }), { k0_0: 'ok' });
+      assert.deepStrictEqual(viaBuffer(mixed), mixed);
+    });
+
     it('propagates an exception thrown by a getter', () => {
       const o = { get boom() { throw new RangeError('from getter'); } };
       assert.throws(() => wireEncode(o), { name: 'RangeError', message: 'from getter' });
