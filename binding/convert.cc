@@ -1208,8 +1208,15 @@ Napi::Error MakeDataCloneError(Napi::Env env, const std::string& message) {
 
 void EncodeValue(Napi::Env env, Napi::Value value, std::vector<uint8_t>& out, EncodeHooks& hooks) {
   EnvState& state = StateFor(env);
+  const size_t start = out.size();
   Encoder enc(env, state, out, hooks);
   enc.Value(value);
+  if (out.size() - start > wire::WireLimits{}.max_size) {
+    out.resize(start);
+    throw MakeDataCloneError(env, "Value is larger than the wire size limit of " +
+                                      std::to_string(wire::WireLimits{}.max_size) +
+                                      " bytes and could not be cloned.");
+  }
 }
 
 Napi::Value DecodeValue(Napi::Env env, const uint8_t* data, size_t size, DecodeHooks& hooks) {

@@ -18,8 +18,11 @@
 // Rejected with a DataCloneError (name 'DataCloneError', code
 // 'ERR_DATA_CLONE', message "<value> could not be cloned."): functions,
 // symbols, WeakMap, WeakSet, WeakRef, FinalizationRegistry, Promise, detached
-// ArrayBuffers, native externals, nesting beyond WireLimits::max_depth, and any
-// external when no hook is set.
+// ArrayBuffers, native externals, nesting beyond WireLimits::max_depth, a
+// message beyond WireLimits::max_size, and any external when no hook is set.
+//
+// Getters run once each, in key order; a plain object's values are read
+// before its first value is written (structuredClone interleaves the two).
 #pragma once
 
 #include <napi.h>
