@@ -1,0 +1,67 @@
+// convert.h — JS value <-> wire bytes (src/wire.h), with structuredClone
+// semantics.
+//
+// Carried natively: undefined, null, booleans, numbers (-0 and NaN kept),
+// BigInt, strings, arrays (holes, length and extra named properties kept),
+// plain objects (prototype Object.prototype or null), Date, RegExp, Map, Set,
+// Error (class by `name`, custom names kept, message, stack, cause,
+// AggregateError#errors, own enumerable properties), ArrayBuffer, every
+// TypedArray, DataView, and Node Buffers, which decode as Buffers (unlike
+// structuredClone, which returns a Uint8Array). Shared and cyclic references
+// are kept, including views that share one ArrayBuffer. A view copies its
+// whole ArrayBuffer, as structuredClone does.
+//
+// Handed to EncodeHooks::external (written as EXTERNAL(slot)): SharedArrayBuffer
+// and views over one, Proxies, class instances and other objects whose
+// prototype is not Object.prototype (MessagePort, boxed primitives, ...).
+//
+// Rejected with a DataCloneError (name 'DataCloneError', code
+// 'ERR_DATA_CLONE', message "<value> could not be cloned."): functions,
+// symbols, WeakMap, WeakSet, WeakRef, FinalizationRegistry, Promise, detached
+// ArrayBuffers, native externals, nesting beyond WireLimits::max_depth, a
+// message beyond WireLimits::max_size, and any external when no hook is set.
+//
+// Getters run once each, in key order; a plain object's values are read
+// before its first value is written (structuredClone interleaves the two).
+#pragma once
+
+#include <napi.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace nativepool {
+
+struct EncodeHooks {
+  // Stores `value` in the caller's side channel and returns its slot; may throw
+  // (a Napi::Error, which then propagates out of EncodeValue). When empty,
+  // values needing the side channel throw a DataCloneError.
+  std::function<uint32_t(Napi::Env env, Napi::Value value)> external;
+};
+
+struct DecodeHooks {
+  // Returns the value stored under `slot`; may throw. When empty, an EXTERNAL
+  // in the input throws an Error with code 'ERR_WIRE_EXTERNAL'.
+  std::function<Napi::Value(Napi::Env env, uint32_t slot)> resolve;
+};
+
+// Appends one wire message for `value` to `out`. Throws Napi::Error (a
+// DataCloneError for uncloneable values, or whatever a getter or hook threw);
+// on throw, `out` may hold a partial message past its original size.
+void EncodeValue(Napi::Env env, Napi::Value value, std::vector<uint8_t>& out,
+                 EncodeHooks& hooks);
+
+// Rebuilds the value of one wire message. Throws Napi::Error with code
+// 'ERR_WIRE_MALFORMED' for bytes that are not a valid message.
+Napi::Value DecodeValue(Napi::Env env, const uint8_t* data, size_t size, DecodeHooks& hooks);
+
+// Sets exports.wireEncode(value[, externals]) -> Buffer and
+// exports.wireDecode(bytes[, externals]) -> value (binding/wire_module.cc).
+Napi::Object InitWire(Napi::Env env, Napi::Object exports);
+
+// Error{ name: 'DataCloneError', code: 'ERR_DATA_CLONE', message }.
+Napi::Error MakeDataCloneError(Napi::Env env, const std::string& message);
+
+}  // namespace nativepool
