@@ -4,7 +4,7 @@
 #include <napi.h>
 
 #include "addon_data.h"
-#include "codec.h"
+#include "convert.h"
 #include "pool.h"
 #include "worker_port.h"
 
@@ -31,7 +31,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   data->port_ctor = Napi::Persistent(port);
   exports.Set("NativePool", pool);
   exports.Set("WorkerPort", port);
-  exports.Set("setCodecHooks", Napi::Function::New<SetCodecHooks>(env, "setCodecHooks"));
+  InitWire(env, exports);  // wireEncode / wireDecode, for tests and tools
   return exports;
 }
 

@@ -7,8 +7,6 @@
 namespace nativepool::binding {
 
 struct AddonData {
-  Napi::FunctionReference serialize;    // lib's structured-clone fallback
-  Napi::FunctionReference deserialize;
   Napi::FunctionReference pool_ctor;
   Napi::FunctionReference port_ctor;
 

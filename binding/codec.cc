@@ -1,104 +1,78 @@
 #include "codec.h"
 
 #include <cstring>
-#include <string>
 
-#include "addon_data.h"
+#include "convert.h"
 
 namespace nativepool::binding {
 
 namespace {
-// Tags of the interim format; the first byte of every encoding.
-enum Tag : uint8_t {
-  kUndefined = 'u',
-  kNull = 'n',
-  kFalse = 'f',
-  kTrue = 't',
-  kDouble = 'd',
-  kString = 's',     // u32 length, UTF-8 bytes
-  kSerialized = 'v', // the rest is lib's structured-clone bytes
-};
+constexpr uint8_t kPlain = 'W';
+constexpr uint8_t kWithExternals = 'X';
 
-void PutU32(std::vector<uint8_t>& out, uint32_t v) {
-  uint8_t b[4];
-  std::memcpy(b, &v, 4);
-  out.insert(out.end(), b, b + 4);
+Napi::Error Malformed(Napi::Env env) {
+  Napi::Error e = Napi::Error::New(env, "nativepool: malformed task frame");
+  e.Set("code", Napi::String::New(env, "ERR_WIRE_MALFORMED"));
+  return e;
 }
 }  // namespace
 
-void Encode(Napi::Env env, Napi::Value value, std::vector<uint8_t>& out) {
-  switch (value.Type()) {
-    case napi_undefined: out.push_back(kUndefined); return;
-    case napi_null: out.push_back(kNull); return;
-    case napi_boolean: out.push_back(value.As<Napi::Boolean>().Value() ? kTrue : kFalse); return;
-    case napi_number: {
-      double d = value.As<Napi::Number>().DoubleValue();
-      out.push_back(kDouble);
-      uint8_t b[8];
-      std::memcpy(b, &d, 8);
-      out.insert(out.end(), b, b + 8);
-      return;
-    }
-    case napi_string: {
-      std::string s = value.As<Napi::String>().Utf8Value();
-      out.push_back(kString);
-      PutU32(out, static_cast<uint32_t>(s.size()));
-      out.insert(out.end(), s.begin(), s.end());
-      return;
-    }
-    default: break;
-  }
-  AddonData* data = AddonData::Get(env);
-  if (data == nullptr || data->serialize.IsEmpty())
-    throw Napi::Error::New(env, "nativepool: codec hooks are not installed");
-  Napi::Value bytes = data->serialize.Call({value});
-  if (!bytes.IsTypedArray())
-    throw Napi::TypeError::New(env, "nativepool: serialize hook must return a Uint8Array");
-  auto view = bytes.As<Napi::Uint8Array>();
-  out.push_back(kSerialized);
-  out.insert(out.end(), view.Data(), view.Data() + view.ByteLength());
+void SideHooks::Set(Napi::Object options) {
+  Napi::Value p = options.Get("pack");
+  Napi::Value u = options.Get("unpack");
+  if (p.IsFunction()) pack = Napi::Persistent(p.As<Napi::Function>());
+  if (u.IsFunction()) unpack = Napi::Persistent(u.As<Napi::Function>());
 }
 
-Napi::Value Decode(Napi::Env env, const uint8_t* p, size_t size) {
-  if (size == 0) throw Napi::Error::New(env, "nativepool: empty wire value");
-  switch (p[0]) {
-    case kUndefined: return env.Undefined();
-    case kNull: return env.Null();
-    case kFalse: return Napi::Boolean::New(env, false);
-    case kTrue: return Napi::Boolean::New(env, true);
-    case kDouble: {
-      if (size < 9) break;
-      double d;
-      std::memcpy(&d, p + 1, 8);
-      return Napi::Number::New(env, d);
-    }
-    case kString: {
-      if (size < 5) break;
-      uint32_t n;
-      std::memcpy(&n, p + 1, 4);
-      if (size - 5 < n) break;
-      return Napi::String::New(env, reinterpret_cast<const char*>(p + 5), n);
-    }
-    case kSerialized: {
-      AddonData* data = AddonData::Get(env);
-      if (data == nullptr || data->deserialize.IsEmpty())
-        throw Napi::Error::New(env, "nativepool: codec hooks are not installed");
-      auto buf = Napi::Buffer<uint8_t>::Copy(env, p + 1, size - 1);
-      return data->deserialize.Call({buf});
-    }
-    default: break;
+void Encode(Napi::Env env, Napi::Value value, std::vector<uint8_t>& out, SideHooks& side) {
+  const size_t frame = out.size();
+  out.push_back(kPlain);
+  Napi::Array externals;
+  uint32_t count = 0;
+  EncodeHooks hooks;
+  if (!side.pack.IsEmpty()) {
+    hooks.external = [&](Napi::Env e, Napi::Value v) -> uint32_t {
+      if (count == 0) externals = Napi::Array::New(e);
+      externals.Set(count, v);
+      return count++;
+    };
   }
-  throw Napi::Error::New(env, "nativepool: malformed wire value");
+  EncodeValue(env, value, out, hooks);
+  if (count == 0) return;
+  // Re-frame: 'X', the main message's length, the main message, then the
+  // descriptors lib made for the externals (plain data: no hooks).
+  Napi::Value descriptors = side.pack.Call({externals});
+  const uint32_t n = static_cast<uint32_t>(out.size() - frame - 1);
+  uint8_t len[4];
+  std::memcpy(len, &n, 4);
+  out[frame] = kWithExternals;
+  out.insert(out.begin() + static_cast<std::ptrdiff_t>(frame + 1), len, len + 4);
+  EncodeHooks none;
+  EncodeValue(env, descriptors, out, none);
 }
 
-Napi::Value SetCodecHooks(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsFunction() || !info[1].IsFunction())
-    throw Napi::TypeError::New(env, "setCodecHooks(serialize, deserialize) expects two functions");
-  AddonData* data = AddonData::Get(env);
-  data->serialize = Napi::Persistent(info[0].As<Napi::Function>());
-  data->deserialize = Napi::Persistent(info[1].As<Napi::Function>());
-  return env.Undefined();
+Napi::Value Decode(Napi::Env env, const uint8_t* p, size_t size, SideHooks& side) {
+  if (size == 0) throw Malformed(env);
+  DecodeHooks hooks;
+  if (p[0] == kPlain) return DecodeValue(env, p + 1, size - 1, hooks);
+  if (p[0] != kWithExternals || size < 5) throw Malformed(env);
+  uint32_t n;
+  std::memcpy(&n, p + 1, 4);
+  if (size - 5 < n) throw Malformed(env);
+  if (side.unpack.IsEmpty()) {
+    Napi::Error e = Napi::Error::New(env, "nativepool: this value needs the side channel, which is not set up here");
+    e.Set("code", Napi::String::New(env, "ERR_WIRE_EXTERNAL"));
+    throw e;
+  }
+  Napi::Value descriptors = DecodeValue(env, p + 5 + n, size - 5 - n, hooks);
+  Napi::Value values = side.unpack.Call({descriptors});
+  if (!values.IsArray()) throw Napi::TypeError::New(env, "nativepool: unpack must return an array");
+  Napi::Array list = values.As<Napi::Array>();
+  hooks.resolve = [&](Napi::Env, uint32_t slot) -> Napi::Value {
+    if (slot >= list.Length()) throw Malformed(env);
+    return list.Get(slot);
+  };
+  return DecodeValue(env, p + 5, n, hooks);
 }
 
 }  // namespace nativepool::binding

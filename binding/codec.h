@@ -1,4 +1,16 @@
-// JS value <-> wire bytes for task arguments and results.
+// Task arguments and results <-> bytes: the wire format (convert.h) plus the
+// side channel for what the wire does not carry.
+//
+// A frame is one of
+//   'W' <wire message>                        everything went on the wire
+//   'X' <u32 n> <n bytes: wire message> <wire message: descriptors>
+// In an 'X' frame the first message holds EXTERNAL(slot) for values the wire
+// does not carry (SharedArrayBuffers, views over them, class instances,
+// MessagePorts, ...). lib's pack(values) turned those values into plain
+// descriptors (the second message); on the receiving side lib's
+// unpack(descriptors) turns them back into values, and slot i resolves to
+// the i-th. Descriptors name SharedArrayBuffers by id and carry side-channel
+// references; see lib/channel.js.
 #pragma once
 
 #include <napi.h>
@@ -8,14 +20,19 @@
 
 namespace nativepool::binding {
 
-// Appends the encoding of `value` to `out`. Throws a DataCloneError
-// (Napi::Error) for a value that cannot cross threads.
-void Encode(Napi::Env env, Napi::Value value, std::vector<uint8_t>& out);
-// Decodes bytes produced by Encode (in any environment of this process).
-Napi::Value Decode(Napi::Env env, const uint8_t* data, size_t size);
+// The JS side of the side channel, per pool (main thread) or per worker.
+struct SideHooks {
+  Napi::FunctionReference pack;    // (values[]) -> descriptors[]
+  Napi::FunctionReference unpack;  // (descriptors[]) -> values[]
+  // Reads `pack` and `unpack` from options; missing ones stay empty, and
+  // then a value that needs the side channel is a DataCloneError.
+  void Set(Napi::Object options);
+};
 
-// lib/ installs the structured-clone fallback for values the native path
-// does not carry: serialize(value) -> Uint8Array, deserialize(Uint8Array).
-Napi::Value SetCodecHooks(const Napi::CallbackInfo& info);
+// Appends the frame of `value` to `out`. Throws a DataCloneError (Napi::Error)
+// for a value that cannot cross threads; `out` is then unspecified.
+void Encode(Napi::Env env, Napi::Value value, std::vector<uint8_t>& out, SideHooks& hooks);
+// Rebuilds a value from a frame made by Encode in any environment.
+Napi::Value Decode(Napi::Env env, const uint8_t* data, size_t size, SideHooks& hooks);
 
 }  // namespace nativepool::binding

@@ -28,7 +28,8 @@ Napi::Function NativePool::Define(Napi::Env env) {
   });
 }
 
-// new NativePool(settle: (id, status, value) => void, { lanes?, weights? })
+// new NativePool(settle: (id, status, value) => void,
+//                { lanes?, weights?, parkSpinNs?, pack?, unpack? })
 NativePool::NativePool(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativePool>(info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsFunction())
@@ -37,6 +38,7 @@ NativePool::NativePool(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Native
   SchedulerOptions options;
   if (info.Length() > 1 && info[1].IsObject()) {
     Napi::Object o = info[1].As<Napi::Object>();
+    side_.Set(o);
     options.lanes = GetUint32(o, "lanes", 1);
     options.park_spin_ns = GetUint32(o, "parkSpinNs", 0);
     Napi::Value w = o.Get("weights");
@@ -115,7 +117,7 @@ void NativePool::Settle(Napi::Env env) {
           uint32_t status = static_cast<uint32_t>(t->status);
           if (!t->result.empty()) {
             try {
-              value = Decode(env, t->result.data(), t->result.size());
+              value = Decode(env, t->result.data(), t->result.size(), side_);
             } catch (const Napi::Error& e) {
               value = e.Value();
               status = static_cast<uint32_t>(Status::kError);
@@ -157,7 +159,7 @@ Napi::Value NativePool::Submit(const Napi::CallbackInfo& info) {
   t->id = CheckedUint64(env, info[0], "id");
   t->handler = CheckedUint32(env, info[1], "handler");
   t->lane = CheckedUint32(env, info[2], "lane");
-  Encode(env, info[3], t->payload);
+  Encode(env, info[3], t->payload, side_);
   bool track = info.Length() > 4 && info[4].ToBoolean().Value();
   if (track) tracked_[t->id] = t.get();
   if (live_++ == 0 && !bell_refed_) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "codec.h"
 #include "pool_core.h"
 
 namespace nativepool::binding {
@@ -47,6 +48,7 @@ class NativePool : public Napi::ObjectWrap<NativePool> {
 
   std::shared_ptr<PoolCore> core_;
   Napi::FunctionReference settle_;
+  SideHooks side_;  // lib/channel.js: SharedArrayBuffers and the side channel
   Bell bell_;
   bool bell_open_ = false;
   bool bell_refed_ = false;

@@ -73,13 +73,14 @@ Napi::Function WorkerPort::Define(Napi::Env env) {
   });
 }
 
-// new WorkerPort(poolId, consumerId, notify: () => void)
+// new WorkerPort(poolId, consumerId, notify: () => void, { pack?, unpack? })
 WorkerPort::WorkerPort(const Napi::CallbackInfo& info) : Napi::ObjectWrap<WorkerPort>(info) {
   Napi::Env env = info.Env();
   uint32_t pool_id = CheckedUint32(env, info[0], "poolId");
   uint32_t consumer_id = CheckedUint32(env, info[1], "consumerId");
   if (info.Length() < 3 || !info[2].IsFunction())
     throw Napi::TypeError::New(env, "WorkerPort(poolId, consumerId, notify): notify must be a function");
+  if (info.Length() > 3 && info[3].IsObject()) side_.Set(info[3].As<Napi::Object>());
   state_ = std::make_shared<State>();
   state_->core = PoolCore::find(pool_id);
   if (!state_->core) throw Napi::Error::New(env, "nativepool: no pool with id " + std::to_string(pool_id));
@@ -112,12 +113,12 @@ Napi::Value WorkerPort::TakeImpl(Napi::Env env, uint32_t max, bool block) {
     Task* t = tasks[i];
     Napi::Value value;
     try {
-      value = Decode(env, t->payload.data(), t->payload.size());
+      value = Decode(env, t->payload.data(), t->payload.size(), side_);
     } catch (const Napi::Error& e) {
       // The argument cannot be rebuilt here: that task fails, the rest run.
       std::vector<uint8_t> err;
       try {
-        Encode(env, e.Value(), err);
+        Encode(env, e.Value(), err, side_);
       } catch (const Napi::Error&) {
         err.clear();
       }
@@ -152,7 +153,7 @@ Napi::Value WorkerPort::Finish(const Napi::CallbackInfo& info, Status status) {
   State& s = *state_;
   uint32_t slot = CheckedUint32(env, info[0], "slot");
   std::vector<uint8_t> bytes;
-  Encode(env, info.Length() > 1 ? info[1] : env.Undefined(), bytes);  // may throw DataCloneError
+  Encode(env, info.Length() > 1 ? info[1] : env.Undefined(), bytes, side_);  // may throw DataCloneError
   if (s.closed) return Napi::Boolean::New(env, false);
   return Napi::Boolean::New(env, s.core->complete(*s.consumer, slot, status, std::move(bytes)));
 }

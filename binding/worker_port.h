@@ -9,6 +9,7 @@
 
 #include <memory>
 
+#include "codec.h"
 #include "pool_core.h"
 
 namespace nativepool::binding {
@@ -36,6 +37,7 @@ class WorkerPort : public Napi::ObjectWrap<WorkerPort> {
   Napi::Value Finish(const Napi::CallbackInfo& info, Status status);
 
   std::shared_ptr<State> state_;
+  SideHooks side_;  // lib/channel.js, worker side
 };
 
 }  // namespace nativepool::binding
