@@ -1,6 +1,7 @@
 'use strict';
 const assert = require('node:assert/strict');
 const { fixture, poolTracker, outcome } = require('./helpers/pool');
+const { gatedPool } = require('./helpers/gate');
 
 /** Wraps a promise so a second settlement (impossible for a real Promise, but not for a buggy thenable) is counted. */
 function countSettles(promise, counts, i) {
@@ -87,6 +88,21 @@ describe('pool.run() invariants', function () {
     assert.deepEqual(wrong, [], `${wrong.length} tasks settled wrongly`);
     assert.equal(await pool.run('after'), 'after');
     assert.equal(pool.threads.length, 2, 'crashed workers were replaced');
+  });
+
+  it('runs a queued task on an idle thread while another thread is blocked (no task waits behind a running one)', async function () {
+    this.timeout(10000);
+    // Both tasks are queued before either new worker is ready to take one.
+    const g = gatedPool(pools, { minThreads: 2, maxThreads: 2 });
+    const first = g.block(1);
+    const second = g.block(2);
+    try {
+      await second.started;
+      assert.equal(Atomics.load(g.counter, 3), 2, 'both gate tasks run at once on the two threads');
+    } finally {
+      g.open();
+      await Promise.all([first.task, second.task]);
+    }
   });
 
   it('rejects only the crashing task with ERR_WORKER_EXITED when one worker serves a burst', async function () {

@@ -12,7 +12,7 @@ function gatedPool(pools, options = {}) {
     /** Starts a task that blocks until open(); resolves once `n` gate tasks are running. */
     block(n = 1) {
       const p = pool.run('gate', { name: 'gate' });
-      return { task: p, started: waitFor(() => Atomics.load(counter, 3) >= n, 8000, `${n} gate task(s) to start`) };
+      return { task: p, started: waitFor(() => Atomics.load(counter, 3) >= n, 5000, `${n} gate task(s) to start`) };
     },
     open() {
       Atomics.store(counter, 2, 1);
