@@ -54,13 +54,13 @@ async function rejection(promise) {
 }
 
 /**
- * Runs `node -e code` (or a file with `file`) and resolves with
+ * Runs `node [nodeArgs] -e code` (or a file with `file`) and resolves with
  * { code, signal, stdout, stderr, elapsedMs, timedOut }. The child is killed
  * after `killAfterMs`.
  */
-function runChild({ code, file, args = [], killAfterMs = 5000, cwd = ROOT }) {
+function runChild({ code, file, args = [], nodeArgs = [], killAfterMs = 5000, cwd = ROOT }) {
   return new Promise((resolve, reject) => {
-    const argv = file ? [file, ...args] : ['-e', code, ...args];
+    const argv = [...nodeArgs, ...(file ? [file] : ['-e', code]), ...args];
     const started = process.hrtime.bigint();
     const child = spawn(process.execPath, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
