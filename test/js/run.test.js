@@ -25,6 +25,13 @@ describe('pool.run(task[, options])', function () {
       assert.equal(await pool.run({ a: 4, b: 6 }, { name: 'multiply' }), 24);
     });
 
+    it("calls a named handler attached to a function module.exports (Piscina README's add.multiply = multiply)", async function () {
+      const pool = pools.make({ filename: fixture('named-on-default.js'), maxThreads: 1 });
+      assert.equal(await pool.run({ a: 4, b: 6 }), 10);
+      assert.equal(await pool.run({ a: 4, b: 6 }, { name: 'multiply' }), 24);
+      assert.equal(await pool.run({ a: 4, b: 6 }, { name: 'add' }), 10);
+    });
+
     it('awaits an async CommonJS handler', async function () {
       const pool = pools.make({ filename: fixture('math.js'), maxThreads: 1 });
       assert.equal(await pool.run({ a: 1, b: 41 }, { name: 'asyncAdd' }), 42);
