@@ -62,7 +62,7 @@ describe('process exit with a live pool', function () {
     `);
   });
 
-  it('exits with code 0 when process.exit(0) is called from a task's then() callback', async function () {
+  it("exits with code 0 when process.exit(0) is called from a task's then() callback", async function () {
     await expectPromptExit(`
       const pool = new Pool({ filename: echo, minThreads: 1, maxThreads: 1 });
       pool.run('x').then(() => process.exit(0));
