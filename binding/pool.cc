@@ -38,6 +38,7 @@ NativePool::NativePool(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Native
   if (info.Length() > 1 && info[1].IsObject()) {
     Napi::Object o = info[1].As<Napi::Object>();
     options.lanes = GetUint32(o, "lanes", 1);
+    options.park_spin_ns = GetUint32(o, "parkSpinNs", 0);
     Napi::Value w = o.Get("weights");
     if (w.IsArray()) {
       Napi::Array a = w.As<Napi::Array>();

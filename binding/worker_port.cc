@@ -69,6 +69,7 @@ Napi::Function WorkerPort::Define(Napi::Env env) {
       InstanceMethod<&WorkerPort::DisarmAsync>("disarmAsync"),
       InstanceMethod<&WorkerPort::HandlerInfo>("handlerInfo"),
       InstanceMethod<&WorkerPort::Close>("close"),
+      InstanceMethod<&WorkerPort::Progress>("progress"),
   });
 }
 
@@ -195,6 +196,18 @@ Napi::Value WorkerPort::HandlerInfo(const Napi::CallbackInfo& info) {
   a.Set(0u, Napi::String::New(env, filename));
   a.Set(1u, Napi::String::New(env, name));
   return a;
+}
+
+// progress() -> Int32Array(2) over this consumer's progress word: the worker
+// writes the take-order number of each task into [0] right before starting
+// it, so a crash fails only started tasks (see PoolCore::Consumer).
+Napi::Value WorkerPort::Progress(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto* keep = new std::shared_ptr<PoolCore::Consumer>(state_->consumer);
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(
+      env, (*keep)->progress, sizeof((*keep)->progress),
+      [](Napi::Env, void*, std::shared_ptr<PoolCore::Consumer>* hint) { delete hint; }, keep);
+  return Napi::Int32Array::New(env, 2, ab, 0);
 }
 
 Napi::Value WorkerPort::Close(const Napi::CallbackInfo& info) {

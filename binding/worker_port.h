@@ -30,6 +30,7 @@ class WorkerPort : public Napi::ObjectWrap<WorkerPort> {
   Napi::Value DisarmAsync(const Napi::CallbackInfo& info);
   Napi::Value HandlerInfo(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Progress(const Napi::CallbackInfo& info);
 
   Napi::Value TakeImpl(Napi::Env env, uint32_t max, bool block);
   Napi::Value Finish(const Napi::CallbackInfo& info, Status status);

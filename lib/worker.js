@@ -29,6 +29,11 @@ function ring() {
 
 const port = new binding.WorkerPort(init.poolId, init.consumerId, ring);
 const concurrency = init.concurrency;
+// progress[0] = take-order number of the task about to start. If this
+// worker dies, the pool fails only tasks it had started; the rest of its
+// batch goes back in line (PoolCore::abandon).
+const progress = port.progress();
+let issued = 0;
 
 // --- handlers ----------------------------------------------------------------
 const modules = new Map(); // href -> Promise<module namespace>
@@ -177,8 +182,10 @@ async function main() {
     }
     if (batch === null) break; // stopped: the pool is retiring this worker
     for (let i = 0; i < batch.length; i += 3) {
+      issued++;
       if (batch[i] < 0) continue; // the binding already failed it
       while (inflight >= concurrency) await waitForWake();
+      progress[0] = issued;
       runOne(batch[i], batch[i + 1], batch[i + 2]);
     }
   }

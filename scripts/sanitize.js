@@ -74,7 +74,7 @@ for (const c of configs) {
   const build = run('cmake', ['--build', c.dir]);
   if (!step('build', build)) continue;
   const env = { ...process.env, ...c.env };
-  const test = run('ctest', ['--output-on-failure', '--timeout', '300'], {
+  const test = run('ctest', ['--output-on-failure', '--no-tests=error', '--timeout', '300'], {
     cwd: path.join(root, c.dir),
     env,
     maxBuffer: 64 * 1024 * 1024,

@@ -135,7 +135,7 @@ size_t PoolCore::take(Consumer& c, uint32_t* slots, Task** tasks, size_t max, bo
       }
       t->start_ns = now;
       t->holder.store(static_cast<int32_t>(c.id), std::memory_order_relaxed);
-      metrics_.wait.record(now - t->enqueue_ns);
+      t->issue_seq = ++c.issued;
       uint32_t slot;
       if (!c.free_slots.empty()) {
         slot = c.free_slots.back();
@@ -158,18 +158,24 @@ size_t PoolCore::take(Consumer& c, uint32_t* slots, Task** tasks, size_t max, bo
 
 bool PoolCore::complete(Consumer& c, uint32_t slot, Status status, std::vector<uint8_t>&& result) {
   Task* t;
+  uint64_t end = now_ns();
+  uint64_t start;
   {
     std::lock_guard<std::mutex> lock(c.mu);
     if (slot >= c.held.size() || c.held[slot] == nullptr) return false;
     t = c.held[slot];
     c.held[slot] = nullptr;
     c.free_slots.push_back(slot);
+    start = std::max(t->start_ns, std::min(c.last_end_ns, end));
+    c.last_end_ns = end;
   }
   c.held_count.fetch_sub(1, std::memory_order_relaxed);
-  t->end_ns = now_ns();
+  t->start_ns = start;
+  t->end_ns = end;
   t->status = status;
   t->result = std::move(result);
-  uint64_t run = t->end_ns - t->start_ns;
+  uint64_t run = end - start;
+  metrics_.wait.record(start - t->enqueue_ns);
   metrics_.run.record(run);
   metrics_.busy_ns.fetch_add(run, std::memory_order_relaxed);
   metrics_.completed.fetch_add(1, std::memory_order_relaxed);
@@ -180,16 +186,30 @@ bool PoolCore::complete(Consumer& c, uint32_t slot, Status status, std::vector<u
 
 size_t PoolCore::abandon(Consumer& c) {
   std::vector<Task*> orphans;
+  std::vector<Task*> unstarted;
   {
     std::lock_guard<std::mutex> lock(c.mu);
     c.abandoned = true;
-    for (Task* t : c.held)
-      if (t != nullptr) orphans.push_back(t);
+    const uint32_t started = static_cast<uint32_t>(c.progress[0]);
+    for (Task* t : c.held) {
+      if (t == nullptr) continue;
+      // Signed distance: issue_seq wraps after 2^32 tasks.
+      if (static_cast<int32_t>(t->issue_seq - started) > 0) unstarted.push_back(t);
+      else orphans.push_back(t);
+    }
     c.held.clear();
     c.free_slots.clear();
   }
   scheduler_.stop(c.id);
   c.held_count.store(0, std::memory_order_relaxed);
+  for (Task* t : unstarted) {
+    // Never started: back in line, claimable again. (If its owner tried to
+    // cancel it meanwhile, the owner already settled it; running it again
+    // settles nothing twice because the owner ignores unknown ids.)
+    t->holder.store(-1, std::memory_order_relaxed);
+    t->state.store(static_cast<uint32_t>(TaskState::kQueued), std::memory_order_release);
+    scheduler_.push(t);
+  }
   for (Task* t : orphans) {
     t->status = Status::kWorkerExited;
     t->end_ns = now_ns();

@@ -59,6 +59,20 @@ class PoolCore {
     std::vector<Task*> held;        // slot -> task (nullptr: free)
     std::vector<uint32_t> free_slots;
     bool abandoned = false;
+    // When this consumer last completed a task. A batch is taken at once but
+    // run one after another, so a task's real start is the later of its
+    // take time and the previous completion (exact for one task at a time,
+    // an estimate for concurrent async tasks).
+    uint64_t last_end_ns = 0;
+    // Started-vs-taken: every task handed out gets issue_seq = ++issued, and
+    // the consumer writes the issue_seq of each task into `progress` just
+    // before it starts it (the worker writes it through an external
+    // Int32Array, so it costs no call). abandon() fails only the tasks with
+    // issue_seq <= progress; the rest were never started and go back in line.
+    // `progress` is read by abandon() only after the consumer's thread has
+    // stopped running tasks (its env is being torn down, or it has exited).
+    uint32_t issued = 0;  // under mu
+    alignas(8) int32_t progress[2] = {0, 0};
     std::atomic<uint32_t> held_count{0};  // best-effort
   };
 
@@ -95,7 +109,8 @@ class PoolCore {
   // Completes the task in `slot` with `status`; `result` is moved in.
   // Returns false if the slot is not held (already abandoned or bad slot).
   bool complete(Consumer& c, uint32_t slot, Status status, std::vector<uint8_t>&& result);
-  // Fails every held task with kWorkerExited and stops the consumer.
+  // Fails every held task the consumer had started with kWorkerExited,
+  // puts the ones it had not started back in line, and stops the consumer.
   // Returns how many tasks it failed.
   size_t abandon(Consumer& c);
   void remove_consumer(ConsumerId id);

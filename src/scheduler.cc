@@ -53,7 +53,8 @@ struct Consumer {
 
 struct Scheduler::Impl {
   explicit Impl(const SchedulerOptions& o)
-      : lanes(std::max<uint32_t>(1, o.lanes), o.weights, kLaneRingCapacity) {}
+      : lanes(std::max<uint32_t>(1, o.lanes), o.weights, kLaneRingCapacity),
+        park_spin_ns(o.park_spin_ns) {}
 
   PriorityLanes<Task*> lanes;
   EventCount ec;
@@ -85,8 +86,18 @@ struct Scheduler::Impl {
       for (int k = 0; k < 8; ++k) cpu_relax();
       if (lanes.size_approx() > 0) return true;
     }
+    if (park_spin_ns == 0) return false;
+    // The timed window: yield between polls so a spinning consumer never
+    // keeps a runnable producer off a CPU.
+    const uint64_t deadline = now_ns() + park_spin_ns;
+    do {
+      std::this_thread::yield();
+      if (lanes.size_approx() > 0) return true;
+      if (shut.load(std::memory_order_relaxed)) return false;
+    } while (now_ns() < deadline);
     return false;
   }
+  uint32_t park_spin_ns = 0;
 };
 
 Scheduler::Scheduler(SchedulerOptions options) : impl_(std::make_unique<Impl>(options)) {}

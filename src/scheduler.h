@@ -28,6 +28,12 @@ namespace nativepool {
 struct SchedulerOptions {
   uint32_t lanes = 1;                  // >= 1
   std::vector<uint32_t> weights;       // empty: strict priority; else one per lane, each >= 1
+  // After the short fixed spin, a consumer about to park keeps polling
+  // (yielding the CPU between polls) for up to this long. A consumer that
+  // has just finished a task usually gets the next one within this window
+  // when a caller runs tasks back to back, and then never pays a futex
+  // wake-up. 0: park right after the fixed spin.
+  uint32_t park_spin_ns = 0;
 };
 
 class Scheduler {

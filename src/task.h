@@ -35,6 +35,7 @@ struct Task {
   uint32_t handler = 0;  // index into the pool's (filename, name) table
   std::atomic<uint32_t> state{static_cast<uint32_t>(TaskState::kQueued)};
   std::atomic<int32_t> holder{-1};  // consumer id once taken (best-effort read)
+  uint32_t issue_seq = 0;  // its place in its consumer's take order (PoolCore)
   Status status = Status::kOk;
   uint64_t enqueue_ns = 0;  // steady clock, set at submit
   uint64_t start_ns = 0;    // set by the consumer when it takes the task
