@@ -5,6 +5,7 @@
 const path = require('node:path');
 const fs = require('node:fs');
 const v8 = require('node:v8');
+const { errors } = require('./errors');
 
 function load() {
   const root = path.resolve(__dirname, '..');
@@ -25,7 +26,14 @@ function load() {
 
 const binding = load();
 binding.setCodecHooks(
-  (value) => v8.serialize(value),
+  (value) => {
+    try {
+      return v8.serialize(value);
+    } catch (err) {
+      // V8 reports "<value> could not be cloned." as a plain Error.
+      throw errors.dataClone(String(err && err.message).replace(/ could not be cloned\.?$/, ''), err);
+    }
+  },
   (bytes) => v8.deserialize(bytes),
 );
 

@@ -113,7 +113,12 @@ class Pool extends EventEmitter {
     const name = opts.name || this.#options.name;
     const signal = opts.signal || null;
     if (signal && signal.aborted) return Promise.reject(errors.aborted(signal.reason));
-    if (this.#queuedEstimate() >= this.#options.maxQueue) return Promise.reject(errors.queueFull(this.#options.maxQueue));
+    // Would this task have to wait, with the waiting room already full?
+    // (Counts threads the pool may still start, as Piscina does.)
+    const o = this.#options;
+    if (this.#tasks.size + 1 - o.maxThreads * o.concurrentTasksPerWorker > o.maxQueue) {
+      return Promise.reject(errors.queueFull(o.maxQueue));
+    }
 
     let lane = this.#defaultLane;
     if (opts.priority !== undefined) {
@@ -251,7 +256,8 @@ class Pool extends EventEmitter {
 
   #computeNeedsDrain() {
     const max = this.#options.maxQueue;
-    if (max !== Infinity) return this.#queuedEstimate() >= max;
+    const o = this.#options;
+    if (max !== Infinity) return this.#tasks.size - o.maxThreads * o.concurrentTasksPerWorker >= max;
     return this.#tasks.size >= this.#options.maxThreads * this.#options.concurrentTasksPerWorker;
   }
 

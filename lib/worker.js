@@ -62,7 +62,10 @@ async function resolveHandler(index) {
     if (fn && typeof fn === 'object' && typeof fn.default === 'function') fn = fn.default;
   } else {
     fn = mod[name];
-    if (fn === undefined && mod.default && typeof mod.default === 'object') fn = mod.default[name];
+    // CommonJS: named handlers may hang off module.exports, even when it is
+    // itself a function (Piscina's README: add.multiply = multiply).
+    const cjs = mod.default;
+    if (fn === undefined && cjs !== null && (typeof cjs === 'object' || typeof cjs === 'function')) fn = cjs[name];
     if (fn && typeof fn.then === 'function') fn = await fn;
   }
   if (typeof fn !== 'function') throw errors.handlerNotFound(name, href);
@@ -154,6 +157,18 @@ function waitForWake() {
   });
 }
 
+// Waits for a task to be queued, this worker to be stopped, or (with tasks
+// in flight) one of them to settle, without blocking the event loop.
+async function parkAsync() {
+  const waiting = waitForWake();
+  if (port.armAsync()) {
+    await waiting;
+    port.disarmAsync();
+  } else {
+    wake = null; // work is queued (or we were stopped): look again now
+  }
+}
+
 async function main() {
   if (init.filename) {
     // Load the default handler before the first task; a failure here is
@@ -163,17 +178,24 @@ async function main() {
   for (;;) {
     let batch;
     if (inflight === 0) {
-      batch = port.take(avgRunNs < kShortNs && concurrency === 1 ? 32 : concurrency);
+      const max = avgRunNs < kShortNs && concurrency === 1 ? 32 : concurrency;
+      batch = port.tryTake(max);
+      if (batch !== null && batch.length === 0) {
+        // Idle. Give this thread's event loop a turn first (nextTicks,
+        // immediates, due timers, I/O that handlers left behind), then park:
+        // in native code if the loop has nothing pending, else asynchronously
+        // so the loop keeps running while we wait.
+        await new Promise(setImmediate);
+        if (process.getActiveResourcesInfo().length > 0) {
+          await parkAsync();
+          continue;
+        }
+        batch = port.take(max);
+      }
     } else if (inflight < concurrency) {
       batch = port.tryTake(concurrency - inflight);
       if (batch !== null && batch.length === 0) {
-        const waiting = waitForWake();
-        if (port.armAsync()) {
-          await waiting;
-          port.disarmAsync();
-        } else {
-          wake = null;
-        }
+        await parkAsync();
         continue;
       }
     } else {

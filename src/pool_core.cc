@@ -90,6 +90,7 @@ std::shared_ptr<PoolCore::Consumer> PoolCore::add_consumer() {
   auto c = std::make_shared<Consumer>(scheduler_.add_consumer());
   std::lock_guard<std::mutex> lock(consumers_mu_);
   consumers_[c->id] = c;
+  live_consumers_.store(consumers_.size(), std::memory_order_relaxed);
   return c;
 }
 
@@ -107,12 +108,18 @@ void PoolCore::remove_consumer(ConsumerId id) {
     if (it == consumers_.end()) return;
     c = it->second;
     consumers_.erase(it);
+    live_consumers_.store(consumers_.size(), std::memory_order_relaxed);
   }
   abandon(*c);
   scheduler_.remove_consumer(id);
 }
 
 size_t PoolCore::take(Consumer& c, uint32_t* slots, Task** tasks, size_t max, bool block) {
+  // Fair share: a consumer takes at most its share of what is queued, so a
+  // batch never strands tasks behind one worker while another is idle.
+  size_t consumers = std::max<size_t>(1, live_consumers_.load(std::memory_order_relaxed));
+  size_t share = std::max<size_t>(1, scheduler_.size_approx() / consumers);
+  max = std::min(max, share);
   for (;;) {
     size_t n = block ? scheduler_.take(c.id, tasks, max) : scheduler_.try_take(tasks, max);
     if (n == 0) return 0;

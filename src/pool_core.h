@@ -128,6 +128,7 @@ class PoolCore {
 
   mutable std::mutex consumers_mu_;
   std::unordered_map<ConsumerId, std::shared_ptr<Consumer>> consumers_;
+  std::atomic<size_t> live_consumers_{0};  // best-effort, for batch sizing
 
   mutable std::mutex handlers_mu_;
   std::vector<std::pair<std::string, std::string>> handlers_;
