@@ -1,11 +1,7 @@
 'use strict';
-// Loads the addon once per environment (main thread and each worker) and
-// installs the structured-clone fallback the native codec calls for values
-// its fast path does not carry.
+// Loads the addon once per environment (main thread and each worker).
 const path = require('node:path');
 const fs = require('node:fs');
-const v8 = require('node:v8');
-const { errors } = require('./errors');
 
 function load() {
   const root = path.resolve(__dirname, '..');
@@ -25,16 +21,5 @@ function load() {
 }
 
 const binding = load();
-binding.setCodecHooks(
-  (value) => {
-    try {
-      return v8.serialize(value);
-    } catch (err) {
-      // V8 reports "<value> could not be cloned." as a plain Error.
-      throw errors.dataClone(String(err && err.message).replace(/ could not be cloned\.?$/, ''), err);
-    }
-  },
-  (bytes) => v8.deserialize(bytes),
-);
 
 module.exports = binding;

@@ -67,6 +67,8 @@ class SabTable {
   }
 
   release(id) {
+    const sab = this.lookup(id);
+    if (sab !== undefined) this.ids.delete(sab);
     this.byId.delete(id);
   }
 }

@@ -9,13 +9,14 @@
 // if a worker exit and a result race.
 const { EventEmitter } = require('node:events');
 const { AsyncResource } = require('node:async_hooks');
-const { Worker } = require('node:worker_threads');
+const { Worker, MessageChannel, receiveMessageOnPort } = require('node:worker_threads');
 const path = require('node:path');
 const binding = require('./binding');
 const { STATUS, INIT_KEY } = require('./protocol');
 const { errors, deserializeError } = require('./errors');
 const { validatePoolOptions, validateRunOptions, toFileHref } = require('./options');
 const { takeTransferables, isMovable } = require('./transfer');
+const { SabTable, makeCodecHooks } = require('./channel');
 
 const WORKER_ENTRY = path.join(__dirname, 'worker.js');
 // How long a worker that ran out of tasks keeps polling (yielding the CPU)
@@ -73,6 +74,8 @@ class Pool extends EventEmitter {
   #waitTimeBase = null;
   #defaultLane;
   #lanes;
+  #sabs = new SabTable('m');
+  #sabGone = new FinalizationRegistry((id) => this.#releaseSab(id));
 
   constructor(options = {}) {
     super({ captureRejections: true });
@@ -80,10 +83,18 @@ class Pool extends EventEmitter {
     this.#options = o;
     this.#lanes = o.lanes;
     this.#defaultLane = Math.floor((o.lanes - 1) / 2);
+    this.#sabs.weak = true; // the main thread never keeps a caller's SAB alive
+    const { pack, unpack } = makeCodecHooks(this.#sabs, {
+      announce: (sab, id) => this.#announceSab(sab, id, null),
+      drain: () => this.#drainControl(),
+      onMint: (sab, id) => this.#sabGone.register(sab, id),
+    });
     this.#native = new binding.NativePool((id, status, value) => this.#settle(id, status, value), {
       lanes: o.lanes,
       weights: o.laneWeights,
       parkSpinNs: PARK_SPIN_NS,
+      pack,
+      unpack,
     });
     livePools.add(this);
     installExitHook();
@@ -307,6 +318,15 @@ class Pool extends EventEmitter {
     if (o.env !== undefined) workerOptions.env = o.env;
     for (const k of Object.keys(workerOptions)) if (workerOptions[k] === undefined) delete workerOptions[k];
     const worker = new Worker(WORKER_ENTRY, workerOptions);
+    // The control channel: SharedArrayBuffer announcements both ways, read
+    // synchronously on demand (never a listener, so it holds no loop open).
+    const { port1: control, port2 } = new MessageChannel();
+    control.unref();
+    const sabs = [];
+    for (const [id, ref] of this.#sabs.byId) {
+      const sab = ref.deref();
+      if (sab !== undefined) sabs.push([id, sab]);
+    }
     worker.postMessage({
       [INIT_KEY]: {
         poolId: this.#native.id,
@@ -314,9 +334,11 @@ class Pool extends EventEmitter {
         concurrency: o.concurrentTasksPerWorker,
         filename: o.filename,
         name: o.name,
+        control: port2,
+        sabs,
       },
-    });
-    const w = { worker, consumerId, exited: false, retiring: false };
+    }, [port2]);
+    const w = { worker, consumerId, control, exited: false, retiring: false };
     this.#workers.set(consumerId, w);
     worker.on('message', (msg) => this.emit('message', msg));
     worker.on('error', (err) => {
@@ -329,6 +351,37 @@ class Pool extends EventEmitter {
     worker.unref();
     this.emit('workerCreate', worker);
     return w;
+  }
+
+  // --- shared buffers (lib/channel.js) -----------------------------------------
+
+  #announceSab(sab, id, except) {
+    for (const w of this.#workers.values()) {
+      if (w !== except && !w.exited) w.control.postMessage({ sab, id });
+    }
+  }
+
+  #releaseSab(id) {
+    this.#sabs.release(id);
+    for (const w of this.#workers.values()) if (!w.exited) w.control.postMessage({ release: id });
+  }
+
+  // Reads what workers announced (SABs they minted). Each is recorded,
+  // watched for collection, and passed on to the other workers.
+  #drainControl() {
+    let any = false;
+    for (const w of this.#workers.values()) {
+      for (let m = receiveMessageOnPort(w.control); m !== undefined; m = receiveMessageOnPort(w.control)) {
+        any = true;
+        const msg = m.message;
+        if (msg && msg.sab !== undefined && this.#sabs.lookup(msg.id) === undefined) {
+          this.#sabs.learn(msg.id, msg.sab);
+          this.#sabGone.register(msg.sab, msg.id);
+          this.#announceSab(msg.sab, msg.id, w);
+        }
+      }
+    }
+    return any;
   }
 
   #retire(w, { terminate }) {

@@ -12,6 +12,7 @@ const binding = require('./binding');
 const { INIT_KEY } = require('./protocol');
 const { errors, serializeError } = require('./errors');
 const { unwrap, detach } = require('./transfer');
+const { SabTable, makeCodecHooks, drainPort } = require('./channel');
 
 const initMessage = receiveMessageOnPort(parentPort);
 if (!initMessage || !initMessage.message || !initMessage.message[INIT_KEY]) {
@@ -27,7 +28,18 @@ function ring() {
   if (w) w();
 }
 
-const port = new binding.WorkerPort(init.poolId, init.consumerId, ring);
+// Shared buffers: the ones the pool had before this worker started, and the
+// control port on which it announces later ones (lib/channel.js).
+const control = init.control;
+control.unref();
+const sabs = new SabTable(`w${init.consumerId}.`);
+for (const [id, sab] of init.sabs) sabs.learn(id, sab);
+const codec = makeCodecHooks(sabs, {
+  announce: (sab, id) => control.postMessage({ sab, id }),
+  drain: () => drainPort(control, sabs),
+});
+
+const port = new binding.WorkerPort(init.poolId, init.consumerId, ring, codec);
 const concurrency = init.concurrency;
 // progress[0] = take-order number of the task about to start. If this
 // worker dies, the pool fails only tasks it had started; the rest of its
