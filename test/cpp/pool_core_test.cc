@@ -83,8 +83,7 @@ TEST(PoolCore, CancelledTaskComesBackAsATombstone) {
 
 TEST(PoolCore, AbandonFailsStartedTasksAndRequeuesTheRest) {
   PoolCore core(SchedulerOptions{});
-  auto dying = core.add_consumer();
-  auto heir = core.add_consumer();
+  auto dying = core.add_consumer();  // alone, so its fair share is all five
   for (uint64_t i = 0; i < 5; ++i) core.submit(MakeTask(i));
   uint32_t slots[8];
   Task* tasks[8];
@@ -97,10 +96,29 @@ TEST(PoolCore, AbandonFailsStartedTasksAndRequeuesTheRest) {
   DrainInto(core, seen);
   EXPECT_EQ(seen[0], static_cast<int>(Status::kOk));
   EXPECT_EQ(seen[1], static_cast<int>(Status::kWorkerExited));
+  core.remove_consumer(dying->id);
+  auto heir = core.add_consumer();
   ASSERT_EQ(core.take(*heir, slots, tasks, 8, false), 3u) << "the unstarted three are back in line";
   for (int i = 0; i < 3; ++i) core.complete(*heir, slots[i], Status::kOk, {});
   DrainInto(core, seen);
   for (int i = 2; i < 5; ++i) EXPECT_EQ(seen[i], static_cast<int>(Status::kOk)) << i;
+}
+
+TEST(PoolCore, TakesOnlyAFairShareOfTheQueue) {
+  PoolCore core(SchedulerOptions{});
+  auto a = core.add_consumer();
+  auto b = core.add_consumer();
+  for (uint64_t i = 0; i < 3; ++i) core.submit(MakeTask(i));
+  uint32_t slots[8];
+  Task* tasks[8];
+  ASSERT_EQ(core.take(*a, slots, tasks, 8, false), 1u) << "3 queued, 2 consumers: a batch of 1";
+  core.complete(*a, slots[0], Status::kOk, {});
+  ASSERT_EQ(core.take(*b, slots + 1, tasks, 8, false), 1u);
+  core.complete(*b, slots[1], Status::kOk, {});
+  ASSERT_EQ(core.take(*a, slots, tasks, 8, false), 1u);
+  core.complete(*a, slots[0], Status::kOk, {});
+  std::vector<int> seen(3, -1);
+  EXPECT_EQ(DrainInto(core, seen), 3u);
 }
 
 TEST(PoolCore, AbandonedConsumerTakesNothingMore) {
