@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include "addon_data.h"
+#include "buffers.h"
 #include "convert.h"
 #include "pool.h"
 #include "worker_port.h"
@@ -32,6 +33,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativePool", pool);
   exports.Set("WorkerPort", port);
   InitWire(env, exports);  // wireEncode / wireDecode, for tests and tools
+  InitBuffers(env, exports);
   return exports;
 }
 

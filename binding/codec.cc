@@ -24,7 +24,8 @@ void SideHooks::Set(Napi::Object options) {
   if (u.IsFunction()) unpack = Napi::Persistent(u.As<Napi::Function>());
 }
 
-void Encode(Napi::Env env, Napi::Value value, std::vector<uint8_t>& out, SideHooks& side) {
+void Encode(Napi::Env env, Napi::Value value, std::vector<uint8_t>& out, SideHooks& side,
+            Napi::Value moving) {
   const size_t frame = out.size();
   out.push_back(kPlain);
   Napi::Array externals;
@@ -36,6 +37,17 @@ void Encode(Napi::Env env, Napi::Value value, std::vector<uint8_t>& out, SideHoo
       externals.Set(count, v);
       return count++;
     };
+  }
+  if (!moving.IsEmpty() && moving.IsArray() && !side.pack.IsEmpty()) {
+    Napi::Array list = moving.As<Napi::Array>();
+    const uint32_t n = list.Length();
+    if (n > 0) {
+      hooks.transfer = [list, n](Napi::Env, Napi::Value buffer) {
+        for (uint32_t i = 0; i < n; ++i)
+          if (list.Get(i).StrictEquals(buffer)) return true;
+        return false;
+      };
+    }
   }
   EncodeValue(env, value, out, hooks);
   if (count == 0) return;

@@ -31,7 +31,10 @@ struct SideHooks {
 
 // Appends the frame of `value` to `out`. Throws a DataCloneError (Napi::Error)
 // for a value that cannot cross threads; `out` is then unspecified.
-void Encode(Napi::Env env, Napi::Value value, std::vector<uint8_t>& out, SideHooks& hooks);
+// `moving`: an array of ArrayBuffers that lib decided to move rather than
+// copy; they go to pack() like other externals (or undefined: copy all).
+void Encode(Napi::Env env, Napi::Value value, std::vector<uint8_t>& out, SideHooks& hooks,
+            Napi::Value moving = Napi::Value());
 // Rebuilds a value from a frame made by Encode in any environment.
 Napi::Value Decode(Napi::Env env, const uint8_t* data, size_t size, SideHooks& hooks);
 

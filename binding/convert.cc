@@ -686,6 +686,7 @@ class Encoder {
   }
 
   void ArrayBuffer(napi_value v) {
+    if (hooks_.transfer && hooks_.transfer(Napi::Env(env_), Napi::Value(env_, v))) return External(v);
     bool detached = false;
     Check(napi_is_detached_arraybuffer(env_, v, &detached));
     if (detached) {

@@ -39,6 +39,10 @@ struct EncodeHooks {
   // (a Napi::Error, which then propagates out of EncodeValue). When empty,
   // values needing the side channel throw a DataCloneError.
   std::function<uint32_t(Napi::Env env, Napi::Value value)> external;
+  // Asked once per distinct ArrayBuffer: true means it is being transferred,
+  // so it goes to `external` (the side channel moves it) instead of having
+  // its bytes copied onto the wire. Empty: every ArrayBuffer is copied.
+  std::function<bool(Napi::Env env, Napi::Value buffer)> transfer;
 };
 
 struct DecodeHooks {

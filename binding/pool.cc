@@ -151,7 +151,8 @@ Napi::Value NativePool::AddHandler(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, core_->add_handler(std::move(filename), std::move(name)));
 }
 
-// submit(id, handler, lane, value, track): throws DataCloneError, queues nothing.
+// submit(id, handler, lane, value, track, moving?): throws DataCloneError,
+// queues nothing. `moving`: ArrayBuffers to move, not copy (codec.h).
 Napi::Value NativePool::Submit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!bell_open_) throw Napi::Error::New(env, "nativepool: pool is closed");
@@ -159,7 +160,7 @@ Napi::Value NativePool::Submit(const Napi::CallbackInfo& info) {
   t->id = CheckedUint64(env, info[0], "id");
   t->handler = CheckedUint32(env, info[1], "handler");
   t->lane = CheckedUint32(env, info[2], "lane");
-  Encode(env, info[3], t->payload, side_);
+  Encode(env, info[3], t->payload, side_, info.Length() > 5 ? info[5] : Napi::Value());
   bool track = info.Length() > 4 && info[4].ToBoolean().Value();
   if (track) tracked_[t->id] = t.get();
   if (live_++ == 0 && !bell_refed_) {

@@ -153,12 +153,13 @@ Napi::Value WorkerPort::Finish(const Napi::CallbackInfo& info, Status status) {
   State& s = *state_;
   uint32_t slot = CheckedUint32(env, info[0], "slot");
   std::vector<uint8_t> bytes;
-  Encode(env, info.Length() > 1 ? info[1] : env.Undefined(), bytes, side_);  // may throw DataCloneError
+  Encode(env, info.Length() > 1 ? info[1] : env.Undefined(), bytes, side_,
+         info.Length() > 2 ? info[2] : Napi::Value());  // may throw DataCloneError
   if (s.closed) return Napi::Boolean::New(env, false);
   return Napi::Boolean::New(env, s.core->complete(*s.consumer, slot, status, std::move(bytes)));
 }
 
-// complete(slot, value) -> true if this settled the task. Throws (and keeps
+// complete(slot, value, moving?) -> true if this settled the task. Throws (and keeps
 // the task held) if value cannot be cloned, so the caller can fail() it.
 Napi::Value WorkerPort::Complete(const Napi::CallbackInfo& info) { return Finish(info, Status::kOk); }
 Napi::Value WorkerPort::Fail(const Napi::CallbackInfo& info) { return Finish(info, Status::kError); }

@@ -9,6 +9,18 @@
 //                           (t = constructor index, o = byteOffset, l = length)
 //   { k: CLONE, b }          anything else structuredClone accepts (a class
 //                           instance, a boxed primitive, ...): V8's serializer
+//   { k: NATIVE, h }         a buffer the pool allocated (binding/buffers.h),
+//                           moved by handle: the pointer crosses, no bytes do
+//   { k: SIDE, seq }         a transferred ArrayBuffer or a MessagePort: it
+//                           travels whole by postMessage (zero-copy)
+//
+// SIDE, main -> worker: the task is queued before anyone knows which worker
+// takes it, so the main thread holds the value and the worker that meets the
+// descriptor asks for it ({ want: seq, flag } on its control port) and waits
+// on `flag` with Atomics.wait until the main thread has posted it back with
+// the value transferred. Worker -> main: the destination is known, so the
+// worker posts { seq, value } before it completes the task and the main
+// thread reads it synchronously when it decodes the result.
 //
 // SharedArrayBuffers are shared, not copied: each is posted once to every
 // worker over its control port (a MessageChannel made at spawn) and named by
@@ -19,11 +31,14 @@
 // collected, its id is released and workers drop their reference.
 const v8 = require('node:v8');
 const { types } = require('node:util');
-const { receiveMessageOnPort } = require('node:worker_threads');
+const { receiveMessageOnPort, MessagePort } = require('node:worker_threads');
+const binding = require('./binding');
 const { errors } = require('./errors');
 
 const SAB = 1;
 const CLONE = 2;
+const NATIVE = 3;
+const SIDE = 4;
 const VIEWS = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array,
   Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView];
 
@@ -95,8 +110,10 @@ function applyControl(table, msg) {
  *   announce(sab, id): post a newly minted SAB to the peers
  *   drain(): read pending control messages; true if any was read
  *   onMint(sab, id): optional, after a SAB got an id here
+ *   sendSide(value, transfer) -> seq: hand a value to the side channel
+ *   takeSide(seq) -> value: get a value the peer handed to it
  */
-function makeCodecHooks(table, { announce, drain, onMint }) {
+function makeCodecHooks(table, { announce, drain, onMint, sendSide, takeSide }) {
   function idFor(sab) {
     let id = table.ids.get(sab);
     if (id === undefined) {
@@ -129,6 +146,18 @@ function makeCodecHooks(table, { announce, drain, onMint }) {
         const t = viewIndex(v);
         const l = t === 11 ? v.byteLength : v.length;
         out[i] = { k: SAB, id: idFor(v.buffer), t, o: v.byteOffset, l };
+      } else if (types.isArrayBuffer(v)) {
+        // Only buffers being moved get here (the wire copies the others).
+        const h = binding.isPoolBuffer(v) ? binding.adoptBuffer(v) : -1;
+        if (h >= 0) {
+          out[i] = { k: NATIVE, h };
+        } else {
+          // Detach the caller's buffer now; its bytes move with `fresh`.
+          const fresh = structuredClone(v, { transfer: [v] });
+          out[i] = { k: SIDE, seq: sendSide(fresh, [fresh]) };
+        }
+      } else if (v instanceof MessagePort) {
+        out[i] = { k: SIDE, seq: sendSide(v, [v]) };
       } else {
         out[i] = cloneDescriptor(v);
       }
@@ -145,6 +174,10 @@ function makeCodecHooks(table, { announce, drain, onMint }) {
         out[i] = d.t < 0 ? sab : new VIEWS[d.t](sab, d.o, d.l);
       } else if (d.k === CLONE) {
         out[i] = v8.deserialize(d.b);
+      } else if (d.k === NATIVE) {
+        out[i] = binding.claimBuffer(d.h);
+      } else if (d.k === SIDE) {
+        out[i] = takeSide(d.seq);
       } else {
         throw errors.dataClone('A value from the side channel', `unknown descriptor kind ${d.k}`);
       }
@@ -165,4 +198,20 @@ function drainPort(port, table, onOther) {
   return any;
 }
 
-module.exports = { SabTable, makeCodecHooks, applyControl, drainPort };
+/**
+ * Waits (blocking this thread) until `ready()` returns something other than
+ * undefined, draining with `drain()` and sleeping on `flag` in between.
+ */
+function waitFor(ready, drain, flag, what, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = ready();
+    if (v !== undefined) return v;
+    if (drain()) continue;
+    if (Date.now() > deadline) throw errors.dataClone(what, 'the side channel timed out');
+    Atomics.wait(flag, 0, 0, 20);
+    Atomics.store(flag, 0, 0);
+  }
+}
+
+module.exports = { SabTable, makeCodecHooks, applyControl, drainPort, waitFor, SIDE };

@@ -4,7 +4,7 @@
 // is the pool's workerData option.
 const wt = require('node:worker_threads');
 const { Pool } = require('./pool');
-const { move, transferableSymbol, valueSymbol } = require('./transfer');
+const { move, buffer, transferableSymbol, valueSymbol } = require('./transfer');
 const { errors } = require('./errors');
 const { version } = require('../package.json');
 
@@ -18,6 +18,7 @@ Object.defineProperties(Pool, {
   isWorkerThread: { get: inPoolWorker, enumerable: true },
   workerData: { get: () => (inPoolWorker() ? wt.workerData : undefined), enumerable: true },
   move: { value: move, enumerable: true },
+  buffer: { value: buffer, enumerable: true },
   transferableSymbol: { value: transferableSymbol, enumerable: true },
   valueSymbol: { value: valueSymbol, enumerable: true },
   version: { value: version, enumerable: true },

@@ -3,4 +3,4 @@ import Pool from './index.js';
 
 export default Pool;
 export { Pool };
-export const { isWorkerThread, workerData, move, transferableSymbol, valueSymbol, version } = Pool;
+export const { isWorkerThread, workerData, move, buffer, transferableSymbol, valueSymbol, version } = Pool;

@@ -15,7 +15,7 @@ const binding = require('./binding');
 const { STATUS, INIT_KEY } = require('./protocol');
 const { errors, deserializeError } = require('./errors');
 const { validatePoolOptions, validateRunOptions, toFileHref } = require('./options');
-const { takeTransferables, isMovable } = require('./transfer');
+const { takeTransferables, isMovable, buffer } = require('./transfer');
 const { SabTable, makeCodecHooks } = require('./channel');
 
 const WORKER_ENTRY = path.join(__dirname, 'worker.js');
@@ -75,6 +75,9 @@ class Pool extends EventEmitter {
   #defaultLane;
   #lanes;
   #sabs = new SabTable('m');
+  #sideOut = new Map(); // seq -> { value, transfer }: held until a worker asks
+  #sideIn = new Map(); // seq -> value a worker posted with a result
+  #sideSeq = 0;
   #sabGone = new FinalizationRegistry((id) => this.#releaseSab(id));
 
   constructor(options = {}) {
@@ -88,6 +91,18 @@ class Pool extends EventEmitter {
       announce: (sab, id) => this.#announceSab(sab, id, null),
       drain: () => this.#drainControl(),
       onMint: (sab, id) => this.#sabGone.register(sab, id),
+      sendSide: (value, transfer) => {
+        const seq = `m${++this.#sideSeq}`;
+        this.#sideOut.set(seq, { value, transfer });
+        return seq;
+      },
+      takeSide: (seq) => {
+        if (!this.#sideIn.has(seq)) this.#drainControl();
+        if (!this.#sideIn.has(seq)) throw errors.dataClone('A transferred result', 'its message was not received');
+        const v = this.#sideIn.get(seq);
+        this.#sideIn.delete(seq);
+        return v;
+      },
     });
     this.#native = new binding.NativePool((id, status, value) => this.#settle(id, status, value), {
       lanes: o.lanes,
@@ -146,6 +161,7 @@ class Pool extends EventEmitter {
 
     let value = task;
     let moved = null;
+    let moving;
     if (transferList || isMovable(task)) {
       try {
         moved = takeTransferables(task, transferList);
@@ -153,6 +169,7 @@ class Pool extends EventEmitter {
         return Promise.reject(err);
       }
       value = moved.value;
+      if (moved.moving.length > 0) moving = moved.moving;
     }
 
     const id = this.#nextId++;
@@ -161,7 +178,7 @@ class Pool extends EventEmitter {
       record = new Task(id, resolve, reject);
     });
     try {
-      this.#native.submit(id, handler, lane, value, signal !== null);
+      this.#native.submit(id, handler, lane, value, signal !== null, moving);
     } catch (err) {
       record.emitDestroy();
       return Promise.reject(err);
@@ -321,7 +338,6 @@ class Pool extends EventEmitter {
     // The control channel: SharedArrayBuffer announcements both ways, read
     // synchronously on demand (never a listener, so it holds no loop open).
     const { port1: control, port2 } = new MessageChannel();
-    control.unref();
     const sabs = [];
     for (const [id, ref] of this.#sabs.byId) {
       const sab = ref.deref();
@@ -339,6 +355,10 @@ class Pool extends EventEmitter {
       },
     }, [port2]);
     const w = { worker, consumerId, control, exited: false, retiring: false };
+    // Requests for side-channel values need an answer while this thread is
+    // otherwise idle; the port stays unref'd (in-flight tasks keep us alive).
+    control.on('message', (msg) => this.#onControl(w, msg));
+    control.unref();
     this.#workers.set(consumerId, w);
     worker.on('message', (msg) => this.emit('message', msg));
     worker.on('error', (err) => {
@@ -366,22 +386,39 @@ class Pool extends EventEmitter {
     for (const w of this.#workers.values()) if (!w.exited) w.control.postMessage({ release: id });
   }
 
-  // Reads what workers announced (SABs they minted). Each is recorded,
-  // watched for collection, and passed on to the other workers.
+  // Reads what workers posted on their control ports, synchronously.
   #drainControl() {
     let any = false;
     for (const w of this.#workers.values()) {
       for (let m = receiveMessageOnPort(w.control); m !== undefined; m = receiveMessageOnPort(w.control)) {
         any = true;
-        const msg = m.message;
-        if (msg && msg.sab !== undefined && this.#sabs.lookup(msg.id) === undefined) {
-          this.#sabs.learn(msg.id, msg.sab);
-          this.#sabGone.register(msg.sab, msg.id);
-          this.#announceSab(msg.sab, msg.id, w);
-        }
+        this.#onControl(w, m.message);
       }
     }
     return any;
+  }
+
+  // A worker's control message: a SAB it minted (recorded, watched for
+  // collection, passed on to the other workers), a value it moved with a
+  // result, or a request for a value the main thread holds for a task.
+  #onControl(w, msg) {
+    if (msg === null || typeof msg !== 'object') return;
+    if (msg.sab !== undefined) {
+      if (this.#sabs.lookup(msg.id) === undefined) {
+        this.#sabs.learn(msg.id, msg.sab);
+        this.#sabGone.register(msg.sab, msg.id);
+        this.#announceSab(msg.sab, msg.id, w);
+      }
+    } else if (msg.seq !== undefined) {
+      this.#sideIn.set(msg.seq, msg.value);
+    } else if (msg.want !== undefined) {
+      const entry = this.#sideOut.get(msg.want);
+      this.#sideOut.delete(msg.want);
+      if (entry) w.control.postMessage({ seq: msg.want, value: entry.value }, entry.transfer);
+      else w.control.postMessage({ seq: msg.want, missing: true });
+      Atomics.store(msg.flag, 0, 1);
+      Atomics.notify(msg.flag, 0);
+    }
   }
 
   #retire(w, { terminate }) {
@@ -469,6 +506,11 @@ class Pool extends EventEmitter {
       this.emit('close');
     })();
     return this.#destroyPromise;
+  }
+
+  /** An ArrayBuffer the pool allocated: transferring it never copies (Pool.buffer). */
+  buffer(size) {
+    return buffer(size);
   }
 
   async [Symbol.asyncDispose]() {

@@ -1,12 +1,12 @@
 'use strict';
 // move(), transferList and the markers Piscina exposes.
 //
-// Interim semantics until the zero-copy path lands: the bytes of a
-// transferred ArrayBuffer are copied into the task and the source is
-// detached after the task was accepted, so callers see postMessage's
-// observable behaviour (the source's byteLength becomes 0).
+// A transferred buffer is detached at once, as with postMessage. Small ones
+// are copied onto the wire; large ones and pool buffers move without a copy
+// (lib/channel.js).
 const { types } = require('node:util');
 const { MessagePort } = require('node:worker_threads');
+const binding = require('./binding');
 
 const transferableSymbol = Symbol.for('nativepool.transferable');
 const valueSymbol = Symbol.for('nativepool.valueOf');
@@ -55,24 +55,47 @@ function detach(buffers) {
   if (list.length > 0) structuredClone(list, { transfer: list });
 }
 
+// Below this size a transferred V8 buffer is copied onto the wire and then
+// detached (a memcpy is cheaper than the side channel's round trip); at or
+// above it, it moves whole over the side channel. Buffers from Pool.buffer()
+// always move by pointer. Measured by bench/payload.js on this machine.
+const MOVE_THRESHOLD = 64 * 1024;
+
 /**
- * Resolves move() wrappers and transferList for run(): returns the value to
- * encode and a commit() that detaches the sources once the task is queued.
+ * Resolves move() wrappers and a transferList: returns the value to encode,
+ * the ArrayBuffers the codec must move rather than copy, and commit(), which
+ * detaches the copied ones once the task was accepted.
  */
 function takeTransferables(task, transferList) {
   const { value, transfer } = unwrap(task);
   const all = transfer.concat(transferList || []);
+  const moving = [];
+  const copied = [];
   for (const t of all) {
-    if (types.isArrayBuffer(t)) continue;
-    if (types.isArrayBufferView(t)) continue;
-    const err = new TypeError(`Expected ArrayBuffer or typed array in options.transferList but received ${t === null ? 'null' : typeof t === 'object' ? `an instance of ${t.constructor && t.constructor.name}` : typeof t}`);
+    const buffer = types.isArrayBufferView(t) ? t.buffer : t;
+    if (types.isArrayBuffer(buffer)) {
+      if (binding.isPoolBuffer(buffer) || buffer.byteLength >= MOVE_THRESHOLD) moving.push(buffer);
+      else copied.push(buffer);
+      continue;
+    }
+    if (types.isSharedArrayBuffer(buffer) || t instanceof MessagePort) continue; // shared / always moved
+    const err = new TypeError(
+      `Expected ArrayBuffer, typed array, DataView or MessagePort in options.transferList but received ${t === null ? 'null' : typeof t === 'object' ? `an instance of ${t.constructor && t.constructor.name}` : typeof t}`,
+    );
     err.code = 'ERR_INVALID_ARG_TYPE';
     throw err;
   }
-  return {
-    value,
-    commit: () => detach(all.map((t) => (types.isArrayBufferView(t) ? t.buffer : t))),
-  };
+  return { value, moving, commit: () => detach(copied) };
 }
 
-module.exports = { move, isMovable, unwrap, detach, takeTransferables, transferableSymbol, valueSymbol, Movable };
+/** An ArrayBuffer of `size` bytes allocated by the pool: it moves between threads with no copy. */
+function buffer(size) {
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > 0xffffffff) {
+    const err = new RangeError(`Expected an integer from 0 to 4294967295 for size but received ${typeof size === 'number' ? size : typeof size}`);
+    err.code = 'ERR_OUT_OF_RANGE';
+    throw err;
+  }
+  return binding.allocBuffer(size);
+}
+
+module.exports = { move, isMovable, unwrap, detach, takeTransferables, buffer, transferableSymbol, valueSymbol, Movable, MOVE_THRESHOLD };

@@ -11,8 +11,8 @@ const { parentPort, receiveMessageOnPort } = require('node:worker_threads');
 const binding = require('./binding');
 const { INIT_KEY } = require('./protocol');
 const { errors, serializeError } = require('./errors');
-const { unwrap, detach } = require('./transfer');
-const { SabTable, makeCodecHooks, drainPort } = require('./channel');
+const { isMovable, takeTransferables } = require('./transfer');
+const { SabTable, makeCodecHooks, applyControl, waitFor } = require('./channel');
 
 const initMessage = receiveMessageOnPort(parentPort);
 if (!initMessage || !initMessage.message || !initMessage.message[INIT_KEY]) {
@@ -34,9 +34,35 @@ const control = init.control;
 control.unref();
 const sabs = new SabTable(`w${init.consumerId}.`);
 for (const [id, sab] of init.sabs) sabs.learn(id, sab);
+const sideIn = new Map(); // seq -> value the pool posted to us
+const flag = new Int32Array(new SharedArrayBuffer(4)); // the pool notifies it
+let sideSeq = 0;
+function drainControl() {
+  let any = false;
+  for (let m = receiveMessageOnPort(control); m !== undefined; m = receiveMessageOnPort(control)) {
+    any = true;
+    const msg = m.message;
+    if (msg && msg.seq !== undefined) sideIn.set(msg.seq, msg);
+    else applyControl(sabs, msg);
+  }
+  return any;
+}
+function takeSide(seq) {
+  control.postMessage({ want: seq, flag });
+  const msg = waitFor(() => sideIn.get(seq), drainControl, flag, 'A transferred value');
+  sideIn.delete(seq);
+  if (msg.missing) throw errors.dataClone('A transferred value', 'the pool no longer holds it');
+  return msg.value;
+}
 const codec = makeCodecHooks(sabs, {
   announce: (sab, id) => control.postMessage({ sab, id }),
-  drain: () => drainPort(control, sabs),
+  drain: drainControl,
+  sendSide: (value, transfer) => {
+    const seq = `w${init.consumerId}.${++sideSeq}`;
+    control.postMessage({ seq, value }, transfer);
+    return seq;
+  },
+  takeSide,
 });
 
 const port = new binding.WorkerPort(init.poolId, init.consumerId, ring, codec);
@@ -103,14 +129,23 @@ function handlerFor(index) {
 
 // --- completing ----------------------------------------------------------------
 function complete(slot, result) {
-  const { value, transfer } = unwrap(result);
-  try {
-    port.complete(slot, value);
-  } catch (err) {
-    port.fail(slot, serializeError(err && err.name === 'DataCloneError' ? Object.assign(err, { code: 'ERR_DATA_CLONE' }) : err));
+  if (!isMovable(result)) {
+    try {
+      port.complete(slot, result);
+    } catch (err) {
+      port.fail(slot, serializeError(err));
+    }
     return;
   }
-  if (transfer.length > 0) detach(transfer.map((t) => (ArrayBuffer.isView(t) ? t.buffer : t)));
+  let moved;
+  try {
+    moved = takeTransferables(result, undefined);
+    port.complete(slot, moved.value, moved.moving);
+  } catch (err) {
+    port.fail(slot, serializeError(err));
+    return;
+  }
+  moved.commit();
 }
 
 function fail(slot, err) {
