@@ -36,8 +36,10 @@ namespace nativepool {
 
 struct EncodeHooks {
   // Stores `value` in the caller's side channel and returns its slot; may throw
-  // (a Napi::Error, which then propagates out of EncodeValue). When empty,
-  // values needing the side channel throw a DataCloneError.
+  // (a Napi::Error, which then propagates out of EncodeValue). Called once per
+  // distinct object: a repeat is written as a back-reference, so the decoder
+  // resolves the slot once and identity holds. When empty, values needing the
+  // side channel throw a DataCloneError.
   std::function<uint32_t(Napi::Env env, Napi::Value value)> external;
 };
 
