@@ -564,7 +564,7 @@ class Encoder {
       if (type != napi_float64_array || n != length) throw Napi::Error::New(Napi::Env(env_), "arrayInfo");
       const double* d = static_cast<const double*>(data);
       w_.BeginArray(length, length);
-      for (size_t i = 0; i < n; ++i) w_.Number(d[i]);
+      w_.Numbers(d, n);
       w_.ArrayProps(nkeys - indices);
       Props(v, keys, indices, nkeys);
       return;

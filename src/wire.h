@@ -187,6 +187,8 @@ class WireWriter {
   void Double(double v);
   // Writes INT32 when `v` is an int32 other than -0, else DOUBLE.
   void Number(double v);
+  // Number() for each of `count` values (a fast path for numeric arrays).
+  void Numbers(const double* values, size_t count);
   void BigInt(bool negative, const uint64_t* words, size_t count);
   void String1(const uint8_t* data, size_t length);
   void String2(const char16_t* data, size_t length);
