@@ -1210,7 +1210,12 @@ void EncodeValue(Napi::Env env, Napi::Value value, std::vector<uint8_t>& out, En
   EnvState& state = StateFor(env);
   const size_t start = out.size();
   Encoder enc(env, state, out, hooks);
-  enc.Value(value);
+  try {
+    enc.Value(value);
+  } catch (...) {
+    out.resize(start);  // no partial message
+    throw;
+  }
   if (out.size() - start > wire::WireLimits{}.max_size) {
     out.resize(start);
     throw MakeDataCloneError(env, "Value is larger than the wire size limit of " +

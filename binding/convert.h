@@ -51,7 +51,7 @@ struct DecodeHooks {
 
 // Appends one wire message for `value` to `out`. Throws Napi::Error (a
 // DataCloneError for uncloneable values, or whatever a getter or hook threw);
-// on throw, `out` may hold a partial message past its original size.
+// on throw, `out` is left at its original size.
 void EncodeValue(Napi::Env env, Napi::Value value, std::vector<uint8_t>& out,
                  EncodeHooks& hooks);
 

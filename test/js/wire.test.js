@@ -541,6 +541,11 @@ describe('wire format', function () {
       assert.deepStrictEqual(wireDecode(new DataView(shifted.buffer, 1)), { s: '\u4e2d\u6587' });
       const ab = new Uint8Array(bytes).buffer;
       assert.deepStrictEqual(wireDecode(ab), { s: '\u4e2d\u6587' });
+      const shared = new Uint8Array(new SharedArrayBuffer(bytes.length + 4), 4);
+      shared.set(bytes);
+      assert.deepStrictEqual(wireDecode(shared), { s: '\u4e2d\u6587' });
+      assert.deepStrictEqual(wireDecode(new DataView(shared.buffer, 4)), { s: '\u4e2d\u6587' });
+      assert.deepStrictEqual(wireDecode(new Uint16Array(new Uint8Array([...wireEncode(7), 0]).buffer, 0, 2)), 7);
       assert.throws(() => wireDecode('nope'), TypeError);
     });
 
