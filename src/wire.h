@@ -148,7 +148,10 @@ size_t ViewElementSize(WireViewKind kind);  // 1 for DataView and Buffer
 inline constexpr uint32_t kRegExpFlagMask = 0xFF;
 
 struct WireLimits {
-  uint32_t max_depth = 2048;         // nested containers (arrays, objects, ...)
+  // Nested containers (arrays, objects, ...). The binding recurses natively
+  // and calls small JS helpers at every level, so V8's stack limit (~1 MB by
+  // default) must hold the whole depth: 1000 leaves room under ASan too.
+  uint32_t max_depth = 1000;
   size_t max_size = size_t{1} << 31;  // whole message, bytes
 };
 

@@ -422,10 +422,12 @@ describe('wire format', function () {
       assertDataCloneError(() => wireEncode(ab), 'detached');
     });
 
-    it('throws DataCloneError for nesting deeper than the limit, and carries 2000 levels', () => {
-      const deep = (n) => { let v = null; for (let i = 0; i < n; i++) v = [v]; return v; };
-      assert.deepStrictEqual(viaBuffer(deep(2000)), deep(2000));
-      assertDataCloneError(() => wireEncode(deep(3000)), 'nesting');
+    it('throws DataCloneError for nesting deeper than 1000 levels, and carries 1000', () => {
+      const deep = (n, wrap) => { let v = null; for (let i = 0; i < n; i++) v = wrap(v); return v; };
+      for (const wrap of [(v) => [v], (v) => ({ v }), (v) => new Map([[0, v]]), (v) => new Set([v])]) {
+        assert.deepStrictEqual(viaBuffer(deep(1000, wrap)), deep(1000, wrap));
+        assertDataCloneError(() => wireEncode(deep(1001, wrap)), 'nesting exceeds the limit of 1000');
+      }
     });
 
     it('throws DataCloneError for values needing the side channel when there is none', () => {
