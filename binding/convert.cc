@@ -561,7 +561,9 @@ class Encoder {
       void* data;
       napi_value ab;
       Check(napi_get_typedarray_info(env_, numbers, &type, &n, &data, &ab, &offset));
-      if (type != napi_float64_array || n != length) throw Napi::Error::New(Napi::Env(env_), "arrayInfo");
+      if (type != napi_float64_array || n != length) {
+        throw Napi::Error::New(Napi::Env(env_), "nativepool: array changed while being encoded");
+      }
       const double* d = static_cast<const double*>(data);
       w_.BeginArray(length, length);
       w_.Numbers(d, n);
