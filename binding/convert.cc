@@ -561,10 +561,12 @@ class Encoder {
       void* data;
       napi_value ab;
       Check(napi_get_typedarray_info(env_, numbers, &type, &n, &data, &ab, &offset));
-      if (type != napi_float64_array || n != length) throw Napi::Error::New(Napi::Env(env_), "arrayInfo");
+      if (type != napi_float64_array || n != length) {
+        throw Napi::Error::New(Napi::Env(env_), "nativepool: array changed while being encoded");
+      }
       const double* d = static_cast<const double*>(data);
       w_.BeginArray(length, length);
-      for (size_t i = 0; i < n; ++i) w_.Number(d[i]);
+      w_.Numbers(d, n);
       w_.ArrayProps(nkeys - indices);
       Props(v, keys, indices, nkeys);
       return;
@@ -1211,7 +1213,12 @@ void EncodeValue(Napi::Env env, Napi::Value value, std::vector<uint8_t>& out, En
   EnvState& state = StateFor(env);
   const size_t start = out.size();
   Encoder enc(env, state, out, hooks);
-  enc.Value(value);
+  try {
+    enc.Value(value);
+  } catch (...) {
+    out.resize(start);  // no partial message
+    throw;
+  }
   if (out.size() - start > wire::WireLimits{}.max_size) {
     out.resize(start);
     throw MakeDataCloneError(env, "Value is larger than the wire size limit of " +

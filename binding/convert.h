@@ -36,8 +36,10 @@ namespace nativepool {
 
 struct EncodeHooks {
   // Stores `value` in the caller's side channel and returns its slot; may throw
-  // (a Napi::Error, which then propagates out of EncodeValue). When empty,
-  // values needing the side channel throw a DataCloneError.
+  // (a Napi::Error, which then propagates out of EncodeValue). Called once per
+  // distinct object: a repeat is written as a back-reference, so the decoder
+  // resolves the slot once and identity holds. When empty, values needing the
+  // side channel throw a DataCloneError.
   std::function<uint32_t(Napi::Env env, Napi::Value value)> external;
   // Asked once per distinct ArrayBuffer: true means it is being transferred,
   // so it goes to `external` (the side channel moves it) instead of having
@@ -53,7 +55,7 @@ struct DecodeHooks {
 
 // Appends one wire message for `value` to `out`. Throws Napi::Error (a
 // DataCloneError for uncloneable values, or whatever a getter or hook threw);
-// on throw, `out` may hold a partial message past its original size.
+// on throw, `out` is left at its original size.
 void EncodeValue(Napi::Env env, Napi::Value value, std::vector<uint8_t>& out,
                  EncodeHooks& hooks);
 

@@ -43,21 +43,28 @@ Napi::Value WireDecode(const Napi::CallbackInfo& info) {
   const uint8_t* data = nullptr;
   size_t size = 0;
   Napi::Value input = info[0];
+  // napi_get_*_info give the data pointer even for a view over a
+  // SharedArrayBuffer (Napi::ArrayBuffer cannot wrap one).
+  void* raw = nullptr;
   if (input.IsTypedArray()) {
-    Napi::TypedArray ta = input.As<Napi::TypedArray>();
-    data = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
-    size = ta.ByteLength();
+    napi_typedarray_type type;
+    size_t length, offset;
+    napi_value ab;
+    NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, input, &type, &length, &raw, &ab, &offset),
+                         Napi::Value());
+    size = length * input.As<Napi::TypedArray>().ElementSize();
   } else if (input.IsDataView()) {
-    Napi::DataView dv = input.As<Napi::DataView>();
-    data = static_cast<const uint8_t*>(dv.Data());
-    size = dv.ByteLength();
+    napi_value ab;
+    size_t offset;
+    NAPI_THROW_IF_FAILED(env, napi_get_dataview_info(env, input, &size, &raw, &ab, &offset), Napi::Value());
   } else if (input.IsArrayBuffer()) {
     Napi::ArrayBuffer ab = input.As<Napi::ArrayBuffer>();
-    data = static_cast<const uint8_t*>(ab.Data());
+    raw = ab.Data();
     size = ab.ByteLength();
   } else {
     throw Napi::TypeError::New(env, "wireDecode: expected a Buffer, TypedArray, DataView or ArrayBuffer");
   }
+  data = static_cast<const uint8_t*>(raw);
   DecodeHooks hooks;
   if (info.Length() >= 2 && !info[1].IsUndefined()) {
     if (!info[1].IsArray()) throw Napi::TypeError::New(env, "wireDecode: externals must be an array");

@@ -82,6 +82,33 @@ void WireWriter::Number(double v) {
   Double(v);
 }
 
+void WireWriter::Numbers(const double* values, size_t count) {
+  // At most 9 bytes each (DOUBLE); write through a pointer, then trim.
+  const size_t at = out_.size();
+  out_.resize(at + 9 * count);
+  uint8_t* p = out_.data() + at;
+  for (size_t k = 0; k < count; ++k) {
+    const double v = values[k];
+    if (v >= -2147483648.0 && v <= 2147483647.0) {
+      const int32_t i = static_cast<int32_t>(v);
+      if (static_cast<double>(i) == v && !(i == 0 && std::signbit(v))) {
+        *p++ = static_cast<uint8_t>(Tag::kInt32);
+        uint32_t z = (static_cast<uint32_t>(i) << 1) ^ static_cast<uint32_t>(i >> 31);
+        while (z >= 0x80) {
+          *p++ = static_cast<uint8_t>(z) | 0x80;
+          z >>= 7;
+        }
+        *p++ = static_cast<uint8_t>(z);
+        continue;
+      }
+    }
+    *p++ = static_cast<uint8_t>(Tag::kDouble);
+    const uint64_t bits = std::bit_cast<uint64_t>(v);
+    for (int b = 0; b < 8; ++b) *p++ = static_cast<uint8_t>(bits >> (8 * b));
+  }
+  out_.resize(static_cast<size_t>(p - out_.data()));
+}
+
 void WireWriter::BigInt(bool negative, const uint64_t* words, size_t count) {
   while (count > 0 && words[count - 1] == 0) --count;  // canonical: no top zeros
   Put(Tag::kBigInt);

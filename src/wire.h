@@ -148,7 +148,10 @@ size_t ViewElementSize(WireViewKind kind);  // 1 for DataView and Buffer
 inline constexpr uint32_t kRegExpFlagMask = 0xFF;
 
 struct WireLimits {
-  uint32_t max_depth = 2048;         // nested containers (arrays, objects, ...)
+  // Nested containers (arrays, objects, ...). The binding recurses natively
+  // and calls small JS helpers at every level, so V8's stack limit (~1 MB by
+  // default) must hold the whole depth: 1000 leaves room under ASan too.
+  uint32_t max_depth = 1000;
   size_t max_size = size_t{1} << 31;  // whole message, bytes
 };
 
@@ -187,6 +190,8 @@ class WireWriter {
   void Double(double v);
   // Writes INT32 when `v` is an int32 other than -0, else DOUBLE.
   void Number(double v);
+  // Number() for each of `count` values (a fast path for numeric arrays).
+  void Numbers(const double* values, size_t count);
   void BigInt(bool negative, const uint64_t* words, size_t count);
   void String1(const uint8_t* data, size_t length);
   void String2(const char16_t* data, size_t length);

@@ -171,6 +171,19 @@ TEST(Wire, NumberPicksInt32ExceptForMinusZeroAndFractions) {
   EXPECT_EQ(Decoded(Write([](WireWriter& w) { w.Int32(INT32_MAX); })), "i2147483647");
 }
 
+TEST(Wire, NumbersMatchNumberOneByOne) {
+  const double values[] = {0, -0.0, 1, -1, 63, 64, -65, 2147483647, -2147483648.0, 2147483648.0,
+                           0.5, std::nan(""), 1e300 * 1e10, -1e-300};
+  const auto batch = Write([&](WireWriter& w) {
+    w.Numbers(values, std::size(values));
+    w.Numbers(values, 0);
+  });
+  const auto single = Write([&](WireWriter& w) {
+    for (double v : values) w.Number(v);
+  });
+  EXPECT_EQ(batch, single);
+}
+
 TEST(Wire, DoublesKeepTheirBitPattern) {
   const double payload_nan = std::bit_cast<double>(uint64_t{0x7FF8DEADBEEF0001});
   class Bits final : public Trace {

@@ -422,10 +422,12 @@ describe('wire format', function () {
       assertDataCloneError(() => wireEncode(ab), 'detached');
     });
 
-    it('throws DataCloneError for nesting deeper than the limit, and carries 2000 levels', () => {
-      const deep = (n) => { let v = null; for (let i = 0; i < n; i++) v = [v]; return v; };
-      assert.deepStrictEqual(viaBuffer(deep(2000)), deep(2000));
-      assertDataCloneError(() => wireEncode(deep(3000)), 'nesting');
+    it('throws DataCloneError for nesting deeper than 1000 levels, and carries 1000', () => {
+      const deep = (n, wrap) => { let v = null; for (let i = 0; i < n; i++) v = wrap(v); return v; };
+      for (const wrap of [(v) => [v], (v) => ({ v }), (v) => new Map([[0, v]]), (v) => new Set([v])]) {
+        assert.deepStrictEqual(viaBuffer(deep(1000, wrap)), deep(1000, wrap));
+        assertDataCloneError(() => wireEncode(deep(1001, wrap)), 'nesting exceeds the limit of 1000');
+      }
     });
 
     it('throws DataCloneError for values needing the side channel when there is none', () => {
@@ -541,6 +543,11 @@ describe('wire format', function () {
       assert.deepStrictEqual(wireDecode(new DataView(shifted.buffer, 1)), { s: '\u4e2d\u6587' });
       const ab = new Uint8Array(bytes).buffer;
       assert.deepStrictEqual(wireDecode(ab), { s: '\u4e2d\u6587' });
+      const shared = new Uint8Array(new SharedArrayBuffer(bytes.length + 4), 4);
+      shared.set(bytes);
+      assert.deepStrictEqual(wireDecode(shared), { s: '\u4e2d\u6587' });
+      assert.deepStrictEqual(wireDecode(new DataView(shared.buffer, 4)), { s: '\u4e2d\u6587' });
+      assert.deepStrictEqual(wireDecode(new Uint16Array(new Uint8Array([...wireEncode(7), 0]).buffer, 0, 2)), 7);
       assert.throws(() => wireDecode('nope'), TypeError);
     });
 
