@@ -517,6 +517,16 @@ class Pool extends EventEmitter {
     await this.close();
   }
 
+  /** Diagnostics: how many SharedArrayBuffer ids this pool holds. */
+  get _sharedBufferIds() {
+    return this.#sabs.byId.size;
+  }
+
+  /** Diagnostics: how many SharedArrayBuffer ids this pool holds. */
+  get _sharedBufferIds() {
+    return this.#sabs.byId.size;
+  }
+
   /** Called from process 'exit': wake every parked worker so exit can join them. */
   _shutdownNow() {
     this.#native.shutdown();

@@ -15,64 +15,7 @@ const { generateValues } = require('./helpers/gen-values');
 const { wireEncode, wireDecode, wireRoundTrip } = addon;
 const viaBuffer = (v, ext) => wireDecode(wireEncode(v, ext), ext);
 
-const isObject = (v) => (typeof v === 'object' && v !== null) || typeof v === 'function';
-
-function children(v) {
-  if (ArrayBuffer.isView(v)) return [v.buffer];
-  if (v instanceof Map) return [...v].flat();
-  if (v instanceof Set) return [...v];
-  const out = [];
-  if (v instanceof Error) {
-    for (const k of ['cause', 'errors']) if (Object.hasOwn(v, k)) out.push(v[k]);
-  }
-  for (const k of Object.keys(v)) out.push(v[k]);
-  return out;
-}
-
-// Object ids in first-visit order along a fixed walk: two graphs with equal
-// shapes share and cycle in the same places.
-function identityShape(root) {
-  const ids = new Map();
-  const shape = [];
-  const walk = (v) => {
-    if (!isObject(v)) return;
-    if (ids.has(v)) {
-      shape.push(ids.get(v));
-      return;
-    }
-    ids.set(v, ids.size);
-    shape.push('new');
-    for (const c of children(v)) walk(c);
-  };
-  walk(root);
-  return shape;
-}
-
-// structuredClone(v), with the clone of every Buffer given Buffer.prototype
-// again (structuredClone returns Uint8Array; nativepool returns Buffer).
-// Node 20's V8 cannot deserialize an Error referred to from inside its own
-// cause ("Unable to deserialize cloned data.") and assert's deepStrictEqual
-// overflows the stack on such cycles; oracle() returns null for those, and
-// the test checks them by identity shape and by re-encoding to equal bytes.
-function oracle(v) {
-  let clone;
-  try {
-    clone = structuredClone(v);
-  } catch (err) {
-    if (!/Unable to deserialize/.test(err.message)) throw err;
-    return null;
-  }
-  const seen = new Set();
-  const walk = (a, b) => {
-    if (!isObject(a) || seen.has(a)) return;
-    seen.add(a);
-    if (Buffer.isBuffer(a)) Object.setPrototypeOf(b, Buffer.prototype);
-    const ca = children(a), cb = children(b);
-    for (let i = 0; i < ca.length; i++) walk(ca[i], cb[i]);
-  };
-  walk(v, clone);
-  return clone;
-}
+const { identityShape, oracle } = require('./helpers/oracle');
 
 function assertDataCloneError(fn, what) {
   assert.throws(fn, (err) => {
