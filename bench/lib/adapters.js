@@ -10,6 +10,7 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
+const { once } = require('node:events');
 
 const FIXTURES = path.resolve(__dirname, '..', 'fixtures');
 const LIBRARIES = ['nativepool', 'piscina', 'tinypool', 'poolifier', 'workerpool'];
@@ -93,6 +94,8 @@ const factories = {
   async poolifier({ threads }) {
     const { FixedThreadPool } = require('poolifier');
     const pool = new FixedThreadPool(threads, path.join(FIXTURES, 'poolifier.js'), { errorHandler: (e) => console.error(e) });
+    // Tasks submitted before the workers report ready were seen to hang under load.
+    if (!pool.info.ready) await once(pool.emitter, 'ready');
     return {
       run(name, value, transferList) {
         return pool.execute(value, name, undefined, transferList);
@@ -121,6 +124,14 @@ async function createPool(lib, { threads = 2 } = {}) {
   const factory = factories[lib];
   if (!factory) throw new Error(`unknown library ${lib}; expected one of ${LIBRARIES.join(', ')}`);
   const pool = await factory({ threads });
+  const destroy = pool.destroy;
+  pool.destroyTimedOut = false;
+  // Teardown is not measured, and poolifier 5.3.2's destroy() was seen never to resolve
+  // under load: wait at most 5 s, the child process exits right after anyway.
+  pool.destroy = () => new Promise((resolve, reject) => {
+    const t = setTimeout(() => { pool.destroyTimedOut = true; resolve(); }, 5000);
+    destroy().then(() => { clearTimeout(t); resolve(); }, (e) => { clearTimeout(t); reject(e); });
+  });
   const warm = [];
   for (let i = 0; i < threads * 8; i++) warm.push(pool.run('echo', i));
   await Promise.all(warm);

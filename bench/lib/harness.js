@@ -45,7 +45,7 @@ function forkChild(file, lib, { env, opts, timeoutMs, execArgv = [], onMessage }
       if (settled) return;
       settled = true;
       child.kill('SIGKILL');
-      reject(new Error(`${lib}: timed out after ${timeoutMs} ms`));
+      reject(new Error(`${lib}: timed out after ${timeoutMs} ms${stderr ? `\n${stderr.trim()}` : ""}`));
     }, timeoutMs);
     child.on('message', (msg) => {
       if (onMessage && onMessage(msg, child)) return;
@@ -60,7 +60,7 @@ function forkChild(file, lib, { env, opts, timeoutMs, execArgv = [], onMessage }
         reject(new Error(`${lib}: ${msg.message}`));
       }
     });
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (settled) return;
       settled = true;
@@ -72,8 +72,12 @@ function forkChild(file, lib, { env, opts, timeoutMs, execArgv = [], onMessage }
 // Child side: run spec.child and send the result to the parent.
 async function childMain(spec, lib) {
   const opts = JSON.parse(process.env.BENCH_CHILD_OPTS || '{}');
+  // Some pools unref their ports, so a process awaiting only a task result may exit
+  // mid-measurement (seen with poolifier). A ref'd timer keeps the child alive.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   try {
     const result = await spec.child(lib, opts);
+    clearInterval(keepAlive);
     await new Promise((r) => process.send({ type: 'result', result }, r));
     process.exit(0);
   } catch (err) {
