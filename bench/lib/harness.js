@@ -152,7 +152,7 @@ async function runBench(spec, { rounds, libs, json = false, write = true, opts =
     fs.writeFileSync(path.join(RESULTS, `${spec.name}.json`), `${JSON.stringify(report, null, 2)}\n`);
   }
   if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else process.stdout.write(`${renderReport(report, spec)}\n`);
+  else process.stdout.write(`${spec.render ? spec.render(report) : renderReport(report, spec)}\n`);
   return report;
 }
 
@@ -196,6 +196,7 @@ function renderReport(report, spec, { figures = report.figures, title = true } =
     lines.push(`${report.machine.cores}× ${report.machine.cpu}, Node ${report.machine.node}, ${report.rounds} round(s), ${report.date.slice(0, 16)}Z; median [min–max] over rounds; ↑/↓ = higher/lower is better`);
   }
   lines.push(fmt.table(rows));
+  if (!title) return lines.join('\n');
   if (report.extraLines) lines.push(...report.extraLines);
   if (report.failures.length) lines.push(`failures: ${report.failures.map((f) => `${f.lib} (round ${f.round + 1})`).join(', ')}`);
   if (!report.nativepool.real) lines.push(`† Piscina standing in for nativepool: ${report.nativepool.reason}`);
