@@ -92,7 +92,7 @@ function rotate(list, k) {
 }
 
 // Runs the spec in this process as the parent; returns the report (also written to disk).
-async function runBench(spec, { rounds, libs, json = false, write = true, opts = {} } = {}) {
+async function runBench(spec, { rounds, libs, json = false, write = true, quiet = false, opts = {} } = {}) {
   rounds = rounds || spec.defaultRounds || 3;
   libs = libs || spec.libs || LIBRARIES;
   const np = resolveNativepool();
@@ -151,6 +151,7 @@ async function runBench(spec, { rounds, libs, json = false, write = true, opts =
     fs.mkdirSync(RESULTS, { recursive: true });
     fs.writeFileSync(path.join(RESULTS, `${spec.name}.json`), `${JSON.stringify(report, null, 2)}\n`);
   }
+  if (quiet) return report;
   if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stdout.write(`${spec.render ? spec.render(report) : renderReport(report, spec)}\n`);
   return report;
