@@ -89,7 +89,14 @@ const spec = {
           notes.transfer = 'n/a: results cannot be transferred back from the worker';
           continue;
         }
-        out[`${mode}_${size.key}`] = median(await measure(pool, mode, size));
+        try {
+          out[`${mode}_${size.key}`] = median(await measure(pool, mode, size));
+        } catch (err) {
+          // A mode that misbehaves (e.g. a SharedArrayBuffer that arrives as a copy) is
+          // reported as n/a with the reason; the other modes are still measured.
+          out[`${mode}_${size.key}`] = null;
+          notes[mode] = `n/a: ${err.message}`;
+        }
       }
     }
     await pool.destroy();
@@ -97,7 +104,7 @@ const spec = {
   },
 
   render(report) {
-    return SIZES.map((size, i) => renderReport(report, spec, { figures: figures.filter((f) => f.size === size.key), title: i === 0 })).join('\n\n');
+    return SIZES.map((size, i) => renderReport(report, spec, { figures: figures.filter((f) => f.size === size.key), title: i === 0, footer: i === SIZES.length - 1 })).join('\n\n');
   },
 };
 

@@ -11,6 +11,7 @@
 //   node bench/service.js [--rounds N] [--json] [--seconds 5] [--connections 16] [--libs a,b]
 
 const http = require('node:http');
+const { performance } = require('node:perf_hooks');
 const { once } = require('node:events');
 const { main, forkChild } = require('./lib/harness');
 const { createPool, LIBRARIES } = require('./lib/adapters');
@@ -36,6 +37,8 @@ async function server(mode, opts) {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+  let workServed = 0;
+  app.use('/work', (req, res, next) => { workServed++; next(); });
   app.get('/health', (req, res) => { res.send('ok'); });
   app.get('/work', async (req, res) => {
     const us = pool ? await pool.run('busy', iterations) : busy(iterations);
@@ -43,12 +46,20 @@ async function server(mode, opts) {
   });
   const srv = app.listen(0, SETTINGS.host);
   await once(srv, 'listening');
+  // Whole-process CPU (main thread + pool threads) and main-thread event-loop
+  // utilization from now until 'stop': what each library costs the server per request.
+  const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
+  const wall0 = process.hrtime.bigint();
   process.send({ type: 'listening', port: srv.address().port });
   await new Promise((resolve) => process.on('message', (m) => { if (m === 'stop') resolve(); }));
+  const cpu = process.cpuUsage(cpu0);
+  const elu = performance.eventLoopUtilization(elu0);
+  const wallUs = Number(process.hrtime.bigint() - wall0) / 1e3;
   srv.closeAllConnections();
   srv.close();
   if (pool) await pool.destroy();
-  return { iterations };
+  return { iterations, workServed, cpuUs: cpu.user + cpu.system, wallUs, cores: (cpu.user + cpu.system) / wallUs, elu: elu.utilization };
 }
 
 // --- load process ---------------------------------------------------------------------
@@ -117,6 +128,8 @@ async function runOne(lib, { env, opts }) {
   });
   serverDone.catch((err) => resolvePort(Promise.reject(err)));
   const port = await portP;
+  let out;
+  let srv;
   try {
     const margin = SETTINGS.probeMarginMs;
     const probeP = forkChild(__filename, 'probe', {
@@ -126,7 +139,7 @@ async function runOne(lib, { env, opts }) {
       : forkChild(__filename, 'load', { env, opts: { port, seconds, connections }, timeoutMs: (seconds + 30) * 1000 });
     const health = (await probeP).result;
     const work = loadP ? (await loadP).result : null;
-    return {
+    out = {
       work,
       health,
       figures: {
@@ -138,8 +151,15 @@ async function runOne(lib, { env, opts }) {
     };
   } finally {
     if (serverChild) serverChild.send('stop');
-    await serverDone.catch(() => {});
+    srv = await serverDone.then((r) => r.result, () => null);
   }
+  out.server = srv;
+  if (srv) {
+    out.figures.serverCores = srv.cores;
+    out.figures.serverCpuPerReq = srv.workServed ? srv.cpuUs / srv.workServed : null;
+    out.figures.mainElu = 100 * srv.elu;
+  }
+  return out;
 }
 
 const spec = {
@@ -159,6 +179,9 @@ const spec = {
     { key: 'healthP50', label: '/health p50', unit: 'us', better: 'lower' },
     { key: 'healthP99', label: '/health p99', unit: 'us', better: 'lower' },
     { key: 'healthMax', label: '/health max', unit: 'us', better: 'lower' },
+    { key: 'serverCpuPerReq', label: 'server CPU/req', unit: 'us', better: 'lower' },
+    { key: 'serverCores', label: 'server cores', unit: '', better: 'lower', ratio: false },
+    { key: 'mainElu', label: 'main ELU', unit: '%', better: 'lower' },
   ],
   progress: (r) => `${r.figures.workRps ? Math.round(r.figures.workRps) : '-'} req/s, /health p99 ${Math.round(r.figures.healthP99)} µs`,
   runOne,

@@ -144,6 +144,14 @@ async function runBench(spec, { rounds, libs, json = false, write = true, quiet 
       report.libs[lib][f.key] = summarize(mine.map((r) => (r.result && r.result.figures ? r.result.figures[f.key] : undefined)));
     }
   }
+  // Notes a child attached to its result (e.g. why a mode is n/a), deduplicated per library.
+  report.notes = {};
+  for (const r of runs) {
+    for (const [k, v] of Object.entries((r.result && r.result.notes) || {})) {
+      report.notes[r.lib] ??= {};
+      report.notes[r.lib][k] = v;
+    }
+  }
   if (spec.finish) spec.finish(report);
   computeRatios(report, libs);
 
@@ -179,7 +187,7 @@ function libLabel(report, lib) {
 
 // Table: rows = libraries, columns = figures ("median [min–max]"), then one row per
 // anchor with nativepool's ratio to it.
-function renderReport(report, spec, { figures = report.figures, title = true } = {}) {
+function renderReport(report, spec, { figures = report.figures, title = true, footer = true } = {}) {
   const libs = Object.keys(report.libs);
   const header = ['library', ...figures.map((f) => `${f.label}${f.better === 'higher' ? ' ↑' : f.better === 'lower' ? ' ↓' : ''}`)];
   const rows = [header];
@@ -197,8 +205,11 @@ function renderReport(report, spec, { figures = report.figures, title = true } =
     lines.push(`${report.machine.cores}× ${report.machine.cpu}, Node ${report.machine.node}, ${report.rounds} round(s), ${report.date.slice(0, 16)}Z; median [min–max] over rounds; ↑/↓ = higher/lower is better`);
   }
   lines.push(fmt.table(rows));
-  if (!title) return lines.join('\n');
+  if (!footer) return lines.join('\n');
   if (report.extraLines) lines.push(...report.extraLines);
+  for (const [lib, notes] of Object.entries(report.notes || {})) {
+    for (const [k, v] of Object.entries(notes)) lines.push(`note: ${libLabel(report, lib)} ${k}: ${v}`);
+  }
   if (report.failures.length) lines.push(`failures: ${report.failures.map((f) => `${f.lib} (round ${f.round + 1})`).join(', ')}`);
   if (!report.nativepool.real) lines.push(`† Piscina standing in for nativepool: ${report.nativepool.reason}`);
   return lines.join('\n');
