@@ -6,6 +6,7 @@
 const { main } = require('./lib/harness');
 const { createPool } = require('./lib/adapters');
 const { calibrate } = require('./fixtures/work');
+const schedstat = require('./lib/schedstat');
 
 const THREADS = 2;
 
@@ -21,6 +22,9 @@ const spec = {
     { key: 'wallMs', label: 'wall ms', unit: '', better: 'lower' },
     { key: 'idealMs', label: 'ideal ms', unit: '', better: 'lower', ratio: false },
     { key: 'taskUs', label: 'mean task', unit: 'us', better: 'lower', ratio: false },
+    { key: 'busyWhenRunnable', label: 'busy when runnable', unit: '%', better: 'higher' },
+    { key: 'workerOnCpu', label: 'worker on-CPU', unit: '%', better: 'higher', ratio: false },
+    { key: 'workerStolen', label: 'worker waiting for CPU', unit: '%', better: 'lower', ratio: false },
   ],
   progress: (r) => `${r.figures.efficiency.toFixed(1)}% of ideal`,
 
@@ -34,17 +38,28 @@ const spec = {
     await Promise.all(warm);
 
     const pending = new Array(tasks);
+    const s0 = schedstat.snapshot();
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < tasks; i++) pending[i] = pool.run('busy', iterations);
     const worked = await Promise.all(pending);
     const wallUs = Number(process.hrtime.bigint() - t0) / 1e3;
+    const threads = schedstat.diff(s0, schedstat.snapshot());
     await pool.destroy();
 
     const workUs = worked.reduce((a, b) => a + b, 0);
     const idealUs = workUs / THREADS;
+    // The two busiest non-main threads are the pool's workers: the share of the wall
+    // time they spent runnable but waiting for a CPU is what other processes took.
+    const workers = threads ? threads.filter((t) => !t.main).slice(0, THREADS) : null;
+    const stolen = workers && workers.length ? (100 * workers.reduce((a, t) => a + t.waitNs, 0)) / workers.length / (wallUs * 1e3) : null;
+    const onCpu = workers && workers.length ? (100 * workers.reduce((a, t) => a + t.runNs, 0)) / workers.length / (wallUs * 1e3) : null;
+    // Of the time the workers could have run (wall minus the time they waited for a CPU),
+    // the share they did run: the pool's own idling, with other processes' share removed.
+    const busyWhenRunnable = onCpu !== null && stolen < 100 ? (100 * onCpu) / (100 - stolen) : null;
     return {
       iterations,
-      figures: { efficiency: (100 * idealUs) / wallUs, wallMs: wallUs / 1e3, idealMs: idealUs / 1e3, taskUs: workUs / tasks },
+      threads,
+      figures: { efficiency: (100 * idealUs) / wallUs, wallMs: wallUs / 1e3, idealMs: idealUs / 1e3, taskUs: workUs / tasks, busyWhenRunnable, workerOnCpu: onCpu, workerStolen: stolen },
     };
   },
 };

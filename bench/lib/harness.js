@@ -17,6 +17,7 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
+const os = require('node:os');
 const { fork } = require('node:child_process');
 const { parseArgs } = require('./args');
 const { summarize } = require('./stats');
@@ -108,12 +109,13 @@ async function runBench(spec, { rounds, libs, json = false, write = true, quiet 
   for (let round = 0; round < rounds; round++) {
     for (const lib of rotate(libs, round)) {
       const t0 = Date.now();
+      const loadavg = os.loadavg()[0];
       try {
         const ctx = { env, opts, round, np };
         const result = spec.runOne
           ? await spec.runOne(lib, ctx)
           : (await forkChild(spec.file, lib, { env, opts, timeoutMs: spec.timeoutMs || 300000, execArgv: spec.execArgv })).result;
-        runs.push({ round, lib, ms: Date.now() - t0, result });
+        runs.push({ round, lib, ms: Date.now() - t0, loadavg, result });
         if (!json) log(`  round ${round + 1}/${rounds} ${lib.padEnd(10)} ${spec.progress ? spec.progress(result) : ''} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       } catch (err) {
         failures.push({ round, lib, error: String(err.message || err) });
@@ -129,6 +131,7 @@ async function runBench(spec, { rounds, libs, json = false, write = true, quiet 
     machine: machine(),
     nativepool: { real: np.real, root: np.root, standIn: np.real ? null : 'piscina', reason: np.reason },
     rounds,
+    loadavg: summarize(runs.map((r) => r.loadavg)),
     settings: spec.settings || {},
     figures: spec.figures,
     libs: {},
@@ -202,7 +205,7 @@ function renderReport(report, spec, { figures = report.figures, title = true, fo
   const lines = [];
   if (title) {
     lines.push('', `${report.name} — ${report.question}`);
-    lines.push(`${report.machine.cores}× ${report.machine.cpu}, Node ${report.machine.node}, ${report.rounds} round(s), ${report.date.slice(0, 16)}Z; median [min–max] over rounds; ↑/↓ = higher/lower is better`);
+    lines.push(`${report.machine.cores}× ${report.machine.cpu}, Node ${report.machine.node}, ${report.rounds} round(s), ${report.date.slice(0, 16)}Z, 1-min load avg ${report.loadavg ? report.loadavg.median.toFixed(1) : '?'}; median [min–max] over rounds; ↑/↓ = higher/lower is better`);
   }
   lines.push(fmt.table(rows));
   if (!footer) return lines.join('\n');
