@@ -157,7 +157,7 @@ function renderChart(summary) {
   return chart({
     title: 'nativepool vs Piscina, tinypool, poolifier, workerpool (2 threads each)',
     subtitle: `${m.cores}× ${m.cpu} · Node ${m.node} · ${m.os} · ${summary.date.slice(0, 10)} · bars = median over rounds, whiskers = min–max`,
-    footnote: summary.nativepool && !summary.nativepool.real ? `† Piscina standing in for nativepool: ${summary.nativepool.reason}` : `nativepool from ${summary.nativepool ? summary.nativepool.root : '?'}`,
+    footnote: summary.nativepool && !summary.nativepool.real ? `† Piscina standing in for nativepool: ${summary.nativepool.reason}` : `nativepool from ${summary.nativepool ? `${summary.nativepool.root} at ${summary.nativepool.commit || '?'}` : '?'}`,
     panels,
     cols: 3,
   });

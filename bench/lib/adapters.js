@@ -11,6 +11,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { once } = require('node:events');
+const { execFileSync } = require('node:child_process');
 
 const FIXTURES = path.resolve(__dirname, '..', 'fixtures');
 const LIBRARIES = ['nativepool', 'piscina', 'tinypool', 'poolifier', 'workerpool'];
@@ -35,7 +36,18 @@ function resolveNativepool() {
   } catch (err) {
     return { root, real: false, reason: `require(${entry}) failed: ${err.message.split('\n')[0]}` };
   }
-  return { root, real: true, reason: null };
+  return { root, real: true, reason: null, commit: gitCommit(root) };
+}
+
+// The commit nativepool was measured at, when its root is a git checkout.
+function gitCommit(root) {
+  try {
+    const out = execFileSync('git', ['-C', root, 'log', '-1', '--format=%h %cI %s'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const dirty = execFileSync('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return `${out.trim()}${dirty.trim() ? ' (+ uncommitted changes)' : ''}`;
+  } catch {
+    return null;
+  }
 }
 
 // Environment for child processes that pins the decision made by resolveNativepool().

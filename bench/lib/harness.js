@@ -101,7 +101,7 @@ async function runBench(spec, { rounds, libs, json = false, write = true, quiet 
   const started = Date.now();
   if (!json) {
     log(`\n${spec.name}: ${spec.question}`);
-    log(np.real ? `nativepool: ${np.root}` : `nativepool: Piscina standing in (${np.reason})`);
+    log(np.real ? `nativepool: ${np.root} at ${np.commit || '?'}` : `nativepool: Piscina standing in (${np.reason})`);
   }
 
   const runs = [];
@@ -129,7 +129,7 @@ async function runBench(spec, { rounds, libs, json = false, write = true, quiet 
     question: spec.question,
     date: new Date().toISOString(),
     machine: machine(),
-    nativepool: { real: np.real, root: np.root, standIn: np.real ? null : 'piscina', reason: np.reason },
+    nativepool: { real: np.real, root: np.root, commit: np.commit || null, standIn: np.real ? null : 'piscina', reason: np.reason },
     rounds,
     loadavg: summarize(runs.map((r) => r.loadavg)),
     settings: spec.settings || {},
