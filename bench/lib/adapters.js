@@ -39,8 +39,10 @@ function resolveNativepool() {
   return { root, real: true, reason: null, commit: gitCommit(root) };
 }
 
-// The commit nativepool was measured at, when its root is a git checkout.
+// The commit nativepool was measured at, when its root is a git checkout;
+// NATIVEPOOL_COMMIT names it when the root is a copy (e.g. a snapshot of a build).
 function gitCommit(root) {
+  if (process.env.NATIVEPOOL_COMMIT) return process.env.NATIVEPOOL_COMMIT;
   try {
     const out = execFileSync('git', ['-C', root, 'log', '-1', '--format=%h %cI %s'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const dirty = execFileSync('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
