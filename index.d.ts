@@ -128,6 +128,8 @@ declare class Pool<TDefault = any, RDefault = any> extends EventEmitter implemen
   /** Rejects queued tasks with ERR_POOL_CLOSED and stops every worker. */
   destroy(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
+  /** Same as Pool.buffer(size). */
+  buffer(size: number): ArrayBuffer;
 
   readonly options: Readonly<Required<Pick<Pool.Options, 'name' | 'minThreads' | 'maxThreads' | 'idleTimeout' | 'concurrentTasksPerWorker' | 'closeTimeout' | 'recordTiming'>>> & { maxQueue: number; filename: string | null };
   readonly threads: Worker[];
@@ -166,6 +168,8 @@ declare class Pool<TDefault = any, RDefault = any> extends EventEmitter implemen
   static readonly valueSymbol: unique symbol;
   /** Marks a buffer (or view, or MessagePort) to be transferred, not copied. */
   static move<T extends Pool.Transferable>(value: T): Pool.Movable<T>;
+  /** An ArrayBuffer the pool allocates: transferring it moves a pointer, never the bytes. */
+  static buffer(size: number): ArrayBuffer;
 }
 
 export = Pool;

@@ -20,6 +20,8 @@ void pool.run(1, { priority: 'high' });
 void pool.run(1, { transferList: ['x'] });
 // @ts-expect-error force is a boolean
 void pool.close({ force: 1 });
+// @ts-expect-error buffer() takes a size
+Pool.buffer('1k');
 // @ts-expect-error move() takes a transferable
 Pool.move('text');
 void n;

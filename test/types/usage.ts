@@ -12,6 +12,8 @@ async function main(): Promise<void> {
   const ac = new AbortController();
   await pool.run(new Uint8Array(4), { signal: ac.signal, transferList: [new ArrayBuffer(8)] });
   await pool.run(Pool.move(new Uint8Array(8)));
+  const big: ArrayBuffer = Pool.buffer(1 << 20);
+  await pool.run(Pool.move(new Uint8Array(big)), { transferList: [pool.buffer(16)] });
   pool.on('workerCreate', (w: Worker) => void w.threadId);
   pool.on('error', (e: Error) => void e.message);
   pool.once('drain', () => undefined);
