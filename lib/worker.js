@@ -260,6 +260,9 @@ async function main() {
   }
   while (inflight > 0) await waitForWake();
   port.close();
+  // Stopped by the pool: leave now, even if a handler left timers or
+  // sockets behind that would keep this thread's loop alive.
+  process.exit(0);
 }
 
 main().catch((err) => {

@@ -68,3 +68,25 @@ describe('pool.threads', function () {
     assert.equal(g.pool.threads.length, 2);
   });
 });
+
+describe('retiring idle workers', function () {
+  this.timeout(10000);
+  it('ends a retired worker even when a handler left a ref’d interval running in it', async () => {
+    const Pool = require('../..');
+    const path = require('node:path');
+    const pool = new Pool({
+      filename: path.join(__dirname, '..', 'fixtures', 'interval.js'),
+      minThreads: 0,
+      maxThreads: 1,
+      idleTimeout: 10,
+    });
+    try {
+      const exited = new Promise((resolve) => pool.once('workerDestroy', resolve));
+      assert.equal(await pool.run(1), 'started');
+      await exited; // would hang if the interval kept the retired thread alive
+      assert.equal(pool.threads.length, 0);
+    } finally {
+      await pool.destroy();
+    }
+  });
+});
