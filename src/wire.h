@@ -3,7 +3,7 @@
 // The format carries what structuredClone carries (plus Error names and own
 // properties, and Node Buffers as Buffers) as a flat byte string that the
 // scheduler can move between threads without touching JavaScript. It has no
-// Node headers: the binding (binding/convert.cc) turns JS values into these
+// Node headers: the binding (binding/convert_encode.cc, convert_decode.cc) turns JS values into these
 // bytes and back, the fuzzer (test/fuzz/wire_decode_fuzz.cc) feeds it garbage.
 //
 // ## Layout
