@@ -24,7 +24,7 @@ void SideHooks::Set(Napi::Object options) {
   if (u.IsFunction()) unpack = Napi::Persistent(u.As<Napi::Function>());
 }
 
-void Encode(Napi::Env env, Napi::Value value, std::vector<uint8_t>& out, SideHooks& side,
+void Encode(Napi::Env env, Napi::Value value, Bytes& out, SideHooks& side,
             Napi::Value moving) {
   const size_t frame = out.size();
   out.push_back(kPlain);

@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "bytes.h"
+
 namespace nativepool::binding {
 
 // The JS side of the side channel, per pool (main thread) or per worker.
@@ -33,7 +35,7 @@ struct SideHooks {
 // for a value that cannot cross threads; `out` is then unspecified.
 // `moving`: an array of ArrayBuffers that lib decided to move rather than
 // copy; they go to pack() like other externals (or undefined: copy all).
-void Encode(Napi::Env env, Napi::Value value, std::vector<uint8_t>& out, SideHooks& hooks,
+void Encode(Napi::Env env, Napi::Value value, Bytes& out, SideHooks& hooks,
             Napi::Value moving = Napi::Value());
 // Rebuilds a value from a frame made by Encode in any environment.
 Napi::Value Decode(Napi::Env env, const uint8_t* data, size_t size, SideHooks& hooks);

@@ -32,6 +32,8 @@
 #include <string>
 #include <vector>
 
+#include "bytes.h"
+
 namespace nativepool {
 
 struct EncodeHooks {
@@ -56,7 +58,7 @@ struct DecodeHooks {
 // Appends one wire message for `value` to `out`. Throws Napi::Error (a
 // DataCloneError for uncloneable values, or whatever a getter or hook threw);
 // on throw, `out` is left at its original size.
-void EncodeValue(Napi::Env env, Napi::Value value, std::vector<uint8_t>& out,
+void EncodeValue(Napi::Env env, Napi::Value value, Bytes& out,
                  EncodeHooks& hooks);
 
 // Rebuilds the value of one wire message. Throws Napi::Error with code

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <memory>
 
+#include "bytes.h"
 #include "convert.h"
 #include "convert_env.h"
 #include "wire.h"
@@ -156,12 +157,35 @@ class JsBuilder final : public wire::WireVisitor {
   }
   bool EndError() override { return Emit(Pop().obj); }
   bool OnArrayBuffer(const uint8_t* data, size_t length) override {
-    void* dst;
-    napi_value ab;
-    Check(napi_create_arraybuffer(env_, length, &dst, &ab));
-    if (length) std::memcpy(dst, data, length);
+    napi_value ab = length >= ByteCache::kMinBytes ? WarmArrayBuffer(data, length) : nullptr;
+    if (ab == nullptr) {
+      void* dst;
+      Check(napi_create_arraybuffer(env_, length, &dst, &ab));
+      if (length) std::memcpy(dst, data, length);
+    }
     ids_.push_back(ab);
     return Emit(ab);
+  }
+  // A large buffer goes into a warm block from ByteCache (bytes.h), owned by
+  // an external ArrayBuffer that gives it back when collected: no page
+  // faults on the copy. nullptr where external buffers are not allowed.
+  napi_value WarmArrayBuffer(const uint8_t* data, size_t length) {
+    void* block = ByteCache::acquire(length);
+    std::memcpy(block, data, length);
+    auto* size = new size_t(length);
+    napi_value ab;
+    napi_status st = napi_create_external_arraybuffer(
+        env_, block, length,
+        [](napi_env, void* p, void* hint) {
+          auto* n = static_cast<size_t*>(hint);
+          ByteCache::release(p, *n);
+          delete n;
+        },
+        size, &ab);
+    if (st == napi_ok) return ab;
+    delete size;
+    ByteCache::release(block, length);
+    return nullptr;
   }
   bool BeginView(WireViewKind kind, uint64_t byte_offset, uint64_t length) override {
     Frame f;

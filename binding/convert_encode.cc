@@ -26,7 +26,7 @@ using wire::WireViewKind;
 
 class Encoder {
  public:
-  Encoder(napi_env env, EnvState& state, std::vector<uint8_t>& out, EncodeHooks& hooks)
+  Encoder(napi_env env, EnvState& state, Bytes& out, EncodeHooks& hooks)
       : env_(env), s_(state), w_(out), hooks_(hooks) {}
 
   void Value(napi_value v) {
@@ -525,7 +525,7 @@ class Encoder {
 
 }  // namespace
 
-void EncodeValue(Napi::Env env, Napi::Value value, std::vector<uint8_t>& out, EncodeHooks& hooks) {
+void EncodeValue(Napi::Env env, Napi::Value value, Bytes& out, EncodeHooks& hooks) {
   EnvState& state = StateFor(env);
   const size_t start = out.size();
   Encoder enc(env, state, out, hooks);

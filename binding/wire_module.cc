@@ -33,7 +33,7 @@ Napi::Value WireEncode(const Napi::CallbackInfo& info) {
       return slot;
     };
   }
-  std::vector<uint8_t> out;
+  Bytes out;
   EncodeValue(env, info[0], out, hooks);  // info[0] is undefined when absent
   return Napi::Buffer<uint8_t>::Copy(env, out.data(), out.size());
 }
@@ -95,7 +95,7 @@ Napi::Value WireRoundTrip(const Napi::CallbackInfo& info) {
     };
     dhooks.resolve = [externals](Napi::Env, uint32_t slot) -> Napi::Value { return externals.Get(slot); };
   }
-  thread_local std::vector<uint8_t> buf;  // reused: the benchmark measures conversion, not malloc
+  thread_local Bytes buf;  // reused: the benchmark measures conversion, not malloc
   buf.clear();
   EncodeValue(env, info[0], buf, ehooks);
   return DecodeValue(env, buf.data(), buf.size(), dhooks);

@@ -116,7 +116,7 @@ Napi::Value WorkerPort::TakeImpl(Napi::Env env, uint32_t max, bool block) {
       value = Decode(env, t->payload.data(), t->payload.size(), side_);
     } catch (const Napi::Error& e) {
       // The argument cannot be rebuilt here: that task fails, the rest run.
-      std::vector<uint8_t> err;
+      Bytes err;
       try {
         Encode(env, e.Value(), err, side_);
       } catch (const Napi::Error&) {
@@ -152,7 +152,7 @@ Napi::Value WorkerPort::Finish(const Napi::CallbackInfo& info, Status status) {
   Napi::Env env = info.Env();
   State& s = *state_;
   uint32_t slot = CheckedUint32(env, info[0], "slot");
-  std::vector<uint8_t> bytes;
+  Bytes bytes;
   Encode(env, info.Length() > 1 ? info[1] : env.Undefined(), bytes, side_,
          info.Length() > 2 ? info[2] : Napi::Value());  // may throw DataCloneError
   if (s.closed) return Napi::Boolean::New(env, false);

@@ -163,7 +163,7 @@ size_t PoolCore::take(Consumer& c, uint32_t* slots, Task** tasks, size_t max, bo
   }
 }
 
-bool PoolCore::complete(Consumer& c, uint32_t slot, Status status, std::vector<uint8_t>&& result) {
+bool PoolCore::complete(Consumer& c, uint32_t slot, Status status, Bytes&& result) {
   Task* t;
   uint64_t end = now_ns();
   uint64_t start;

@@ -108,7 +108,7 @@ class PoolCore {
   size_t take(Consumer& c, uint32_t* slots, Task** tasks, size_t max, bool block);
   // Completes the task in `slot` with `status`; `result` is moved in.
   // Returns false if the slot is not held (already abandoned or bad slot).
-  bool complete(Consumer& c, uint32_t slot, Status status, std::vector<uint8_t>&& result);
+  bool complete(Consumer& c, uint32_t slot, Status status, Bytes&& result);
   // Fails every held task the consumer had started with kWorkerExited,
   // puts the ones it had not started back in line, and stops the consumer.
   // Returns how many tasks it failed.

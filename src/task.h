@@ -15,6 +15,8 @@
 #include <functional>
 #include <vector>
 
+#include "bytes.h"
+
 namespace nativepool {
 
 enum class TaskState : uint32_t { kQueued = 0, kTaken = 1, kCancelled = 2 };
@@ -40,8 +42,8 @@ struct Task {
   uint64_t enqueue_ns = 0;  // steady clock, set at submit
   uint64_t start_ns = 0;    // set by the consumer when it takes the task
   uint64_t end_ns = 0;      // set by the consumer when it completes the task
-  std::vector<uint8_t> payload;  // wire-encoded argument
-  std::vector<uint8_t> result;   // wire-encoded result or error
+  Bytes payload;  // wire-encoded argument
+  Bytes result;   // wire-encoded result or error
   std::function<void(Task&)> native;  // native executor body (no JS involved)
 
   // Called by a consumer right after take(): claims the task unless its owner

@@ -41,7 +41,7 @@ const char16_t* Utf16Units(const WireString& s, std::u16string& scratch) {
 
 // --- writer -----------------------------------------------------------------
 
-WireWriter::WireWriter(std::vector<uint8_t>& out) : out_(out), start_(out.size()) {
+WireWriter::WireWriter(Bytes& out) : out_(out), start_(out.size()) {
   out_.push_back(kMagic);
   out_.push_back(kVersion);
 }
@@ -60,7 +60,7 @@ void WireWriter::Int32(int32_t v) {
   Varint((u << 1) ^ static_cast<uint32_t>(-static_cast<int32_t>(u >> 31)));
 }
 
-static void PutF64(std::vector<uint8_t>& out, double v) {
+static void PutF64(Bytes& out, double v) {
   const uint64_t bits = std::bit_cast<uint64_t>(v);
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(bits >> (8 * i)));
 }

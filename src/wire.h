@@ -74,6 +74,8 @@
 #include <string>
 #include <vector>
 
+#include "bytes.h"
+
 namespace nativepool::wire {
 
 inline constexpr uint8_t kMagic = 0xF5;
@@ -181,7 +183,7 @@ struct WireErrorHeader {
 
 class WireWriter {
  public:
-  explicit WireWriter(std::vector<uint8_t>& out);  // appends the header
+  explicit WireWriter(Bytes& out);  // appends the header
 
   void Undefined() { Put(Tag::kUndefined); }
   void Null() { Put(Tag::kNull); }
@@ -216,11 +218,11 @@ class WireWriter {
   void External(uint32_t slot);
 
   void Varint(uint64_t v);
-  std::vector<uint8_t>& bytes() { return out_; }
+  Bytes& bytes() { return out_; }
 
  private:
   void Put(Tag t) { out_.push_back(static_cast<uint8_t>(t)); }
-  std::vector<uint8_t>& out_;
+  Bytes& out_;
   size_t start_;
 };
 

@@ -238,7 +238,7 @@ TEST(Executor, StressManySubmittersEveryTaskBackOnce) {
   for (auto& t : ts) t.join();
   col.wait_for(ex, n);
   ASSERT_EQ(col.done.size(), n);
-  std::vector<uint8_t> seen(n);
+  Bytes seen(n);
   for (Task* t : col.done) ++seen[t->id];
   for (size_t i = 0; i < n; ++i) ASSERT_EQ(seen[i], 1) << "task " << i;
   EXPECT_EQ(ran_sum.load(), uint64_t(n) * (n - 1) / 2);

@@ -93,7 +93,7 @@ class Trace : public WireVisitor {
   int calls_ = 0;
 };
 
-std::string Decoded(const std::vector<uint8_t>& bytes, const WireLimits& limits = {}) {
+std::string Decoded(const Bytes& bytes, const WireLimits& limits = {}) {
   Trace t;
   std::string error;
   if (!Decode(bytes.data(), bytes.size(), t, &error, limits)) return "ERROR: " + error;
@@ -101,15 +101,15 @@ std::string Decoded(const std::vector<uint8_t>& bytes, const WireLimits& limits 
 }
 
 template <typename F>
-std::vector<uint8_t> Write(F&& f) {
-  std::vector<uint8_t> out;
+Bytes Write(F&& f) {
+  Bytes out;
   WireWriter w(out);
   f(w);
   return out;
 }
 
 // A message using every tag, for the truncation test.
-std::vector<uint8_t> EverythingMessage() {
+Bytes EverythingMessage() {
   return Write([](WireWriter& w) {
     w.BeginArray(20, 19);
     w.Undefined();
@@ -209,7 +209,7 @@ TEST(Wire, StringsAreOneByteUnlessAUnitNeedsTwo) {
 
 TEST(Wire, TwoByteStringsDecodeFromAnUnalignedBuffer) {
   const auto bytes = Write([](WireWriter& w) { w.String(u"\u4e2d\u6587", 2); });
-  std::vector<uint8_t> shifted(bytes.size() + 1);
+  Bytes shifted(bytes.size() + 1);
   std::memcpy(shifted.data() + 1, bytes.data(), bytes.size());
   Trace t;
   ASSERT_TRUE(Decode(shifted.data() + 1, bytes.size(), t, nullptr));
@@ -221,9 +221,9 @@ TEST(Wire, BigIntsAreCanonical) {
   EXPECT_EQ(Decoded(Write([&](WireWriter& w) { w.BigInt(false, words, 3); })), "big5");
   const uint64_t zero[] = {0};
   EXPECT_EQ(Decoded(Write([&](WireWriter& w) { w.BigInt(true, zero, 1); })), "big");
-  std::vector<uint8_t> neg_zero = {kMagic, kVersion, static_cast<uint8_t>(Tag::kBigInt), 1, 0};
+  Bytes neg_zero = {kMagic, kVersion, static_cast<uint8_t>(Tag::kBigInt), 1, 0};
   EXPECT_NE(Decoded(neg_zero).find("negative zero bigint"), std::string::npos);
-  std::vector<uint8_t> top_zero = {kMagic, kVersion, static_cast<uint8_t>(Tag::kBigInt), 0, 1,
+  Bytes top_zero = {kMagic, kVersion, static_cast<uint8_t>(Tag::kBigInt), 0, 1,
                                    0, 0, 0, 0, 0, 0, 0, 0};
   EXPECT_NE(Decoded(top_zero).find("non-canonical"), std::string::npos);
 }
@@ -232,7 +232,7 @@ TEST(Wire, TruncatedInputFailsAtEveryLength) {
   const auto full = EverythingMessage();
   for (size_t n = 0; n < full.size(); ++n) {
     // A fresh heap copy of exactly n bytes, so ASan catches any over-read.
-    std::vector<uint8_t> part(full.begin(), full.begin() + n);
+    Bytes part(full.begin(), full.begin() + n);
     Trace t;
     std::string error;
     EXPECT_FALSE(Decode(part.data(), part.size(), t, &error)) << "length " << n;
@@ -258,11 +258,11 @@ TEST(Wire, BadMagicAndVersionFail) {
 }
 
 TEST(Wire, UnknownTagFails) {
-  std::vector<uint8_t> bytes = {kMagic, kVersion, 0x7F};
+  Bytes bytes = {kMagic, kVersion, 0x7F};
   EXPECT_NE(Decoded(bytes).find("unknown tag 127"), std::string::npos);
 }
 
-std::vector<uint8_t> NestedArrays(int depth) {
+Bytes NestedArrays(int depth) {
   return Write([&](WireWriter& w) {
     for (int i = 0; i < depth; ++i) w.BeginArray(1, 1);
     w.Null();
@@ -288,7 +288,7 @@ TEST(Wire, SizeLimitFailsCleanly) {
 }
 
 TEST(Wire, CountsLargerThanTheInputFailWithoutAllocating) {
-  std::vector<uint8_t> bytes = {kMagic, kVersion, static_cast<uint8_t>(Tag::kArrayBuffer),
+  Bytes bytes = {kMagic, kVersion, static_cast<uint8_t>(Tag::kArrayBuffer),
                                 0xFF, 0xFF, 0xFF, 0xFF, 0x0F};
   EXPECT_NE(Decoded(bytes).find("count exceeds"), std::string::npos);
   bytes = {kMagic, kVersion, static_cast<uint8_t>(Tag::kArray), 0xFF, 0xFF, 0xFF, 0xFF, 0x0F,
@@ -436,7 +436,7 @@ TEST(Wire, VisitorCanStopDecoding) {
 }
 
 TEST(Wire, VarintRejectsOverlongEncodings) {
-  std::vector<uint8_t> bytes = {kMagic, kVersion, static_cast<uint8_t>(Tag::kBackRef)};
+  Bytes bytes = {kMagic, kVersion, static_cast<uint8_t>(Tag::kBackRef)};
   for (int i = 0; i < 11; ++i) bytes.push_back(0x80);
   bytes.push_back(0);
   EXPECT_NE(Decoded(bytes).find("varint"), std::string::npos);
