@@ -159,19 +159,6 @@ describe('pool[Symbol.asyncDispose]()', function () {
     assert.equal(closed, true);
     assert.equal((await rejection(pool.run(1))).code, 'ERR_POOL_CLOSED');
   });
-
-  it('works with `await using` where the runtime supports it', async function () {
-    let fn;
-    try {
-      fn = new Function('pool', 'return (async () => { await using p = pool; return p.run(7); })()'); // eslint-disable-line no-new-func
-    } catch (err) {
-      if (err instanceof SyntaxError) this.skip();
-      throw err;
-    }
-    const pool = pools.make({ filename: fixture('echo.js'), minThreads: 1, maxThreads: 1 });
-    assert.equal(await fn(pool), 7);
-    assert.equal((await rejection(pool.run(1))).code, 'ERR_POOL_CLOSED');
-  });
 });
 
 describe('pool events', function () {
