@@ -23,6 +23,9 @@ const ERROR_KEY = '__nativepool_error__';
  * @property {number} concurrency concurrentTasksPerWorker
  * @property {string|null} filename default handler file (URL href)
  * @property {string} name        default handler export name
+ * @property {MessagePort} control the worker's end of its control channel
+ *                                (lib/channel.js: SAB announcements, side channel)
+ * @property {Array<[string, SharedArrayBuffer]>} sabs the pool's live SABs by id
  */
 
 module.exports = { STATUS, INIT_KEY, ERROR_KEY };
