@@ -108,7 +108,7 @@ void NativePool::Settle(Napi::Env env) {
     while (t != nullptr) {
       Task* next = t->next;
       std::unique_ptr<Task> owned(t);
-      tracked_.erase(t->id);
+      if (!tracked_.empty()) tracked_.erase(t->id);
       if (t->status != Status::kCancelled) {
         TaskLeft(env);
         Napi::HandleScope scope(env);
@@ -289,22 +289,10 @@ Napi::Value NativePool::ResetHistogram(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// stats() -> counters (best-effort); the histograms are histogram(kind, ps).
 Napi::Value NativePool::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   PoolMetrics& m = core_->metrics();
-  auto histogram = [&](const Histogram& h) {
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("count", static_cast<double>(h.count()));
-    o.Set("mean", h.mean());
-    o.Set("min", static_cast<double>(h.min()));
-    o.Set("max", static_cast<double>(h.max()));
-    o.Set("p50", static_cast<double>(h.percentile(50)));
-    o.Set("p75", static_cast<double>(h.percentile(75)));
-    o.Set("p90", static_cast<double>(h.percentile(90)));
-    o.Set("p99", static_cast<double>(h.percentile(99)));
-    o.Set("p999", static_cast<double>(h.percentile(99.9)));
-    return o;
-  };
   Napi::Object o = Napi::Object::New(env);
   o.Set("submitted", static_cast<double>(m.submitted.load(std::memory_order_relaxed)));
   o.Set("completed", static_cast<double>(m.completed.load(std::memory_order_relaxed)));
@@ -312,8 +300,6 @@ Napi::Value NativePool::Stats(const Napi::CallbackInfo& info) {
   o.Set("cancelled", static_cast<double>(m.cancelled.load(std::memory_order_relaxed)));
   o.Set("busyNs", static_cast<double>(m.busy_ns.load(std::memory_order_relaxed)));
   o.Set("queued", static_cast<double>(core_->scheduler().size_approx()));
-  o.Set("wait", histogram(m.wait));
-  o.Set("run", histogram(m.run));
   return o;
 }
 

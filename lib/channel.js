@@ -188,16 +188,6 @@ function makeCodecHooks(table, { announce, drain, onMint, sendSide, takeSide }) 
   return { pack, unpack };
 }
 
-/** Drains every message waiting on `port`; true if there was any. */
-function drainPort(port, table, onOther) {
-  let any = false;
-  for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
-    any = true;
-    if (!applyControl(table, m.message) && onOther) onOther(m.message);
-  }
-  return any;
-}
-
 /**
  * Waits (blocking this thread) until `ready()` returns something other than
  * undefined, draining with `drain()` and sleeping on `flag` in between.
@@ -214,4 +204,4 @@ function waitFor(ready, drain, flag, what, timeoutMs = 60_000) {
   }
 }
 
-module.exports = { SabTable, makeCodecHooks, applyControl, drainPort, waitFor, SIDE };
+module.exports = { SabTable, makeCodecHooks, applyControl, waitFor };

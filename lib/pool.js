@@ -267,10 +267,6 @@ class Pool extends EventEmitter {
     return this.#workers.size * this.#options.concurrentTasksPerWorker;
   }
 
-  #queuedEstimate() {
-    return Math.max(0, this.#tasks.size - this.#capacity);
-  }
-
   #afterSubmit() {
     if (this.#idleTimer) {
       clearTimeout(this.#idleTimer);

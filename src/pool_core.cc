@@ -156,7 +156,6 @@ size_t PoolCore::take(Consumer& c, uint32_t* slots, Task** tasks, size_t max, bo
       tasks[kept] = t;
       ++kept;
     }
-    c.held_count.fetch_add(static_cast<uint32_t>(kept), std::memory_order_relaxed);
     if (kept > 0 || c.abandoned) return kept;
     // Only tombstones came out: look again (or report empty if non-blocking).
     if (!block) return 0;
@@ -176,7 +175,6 @@ bool PoolCore::complete(Consumer& c, uint32_t slot, Status status, Bytes&& resul
     start = std::max(t->start_ns, std::min(c.last_end_ns, end));
     c.last_end_ns = end;
   }
-  c.held_count.fetch_sub(1, std::memory_order_relaxed);
   t->start_ns = start;
   t->end_ns = end;
   t->status = status;
@@ -208,7 +206,6 @@ size_t PoolCore::abandon(Consumer& c) {
     c.free_slots.clear();
   }
   scheduler_.stop(c.id);
-  c.held_count.store(0, std::memory_order_relaxed);
   for (Task* t : unstarted) {
     // Never started: back in line, claimable again. (If its owner tried to
     // cancel it meanwhile, the owner already settled it; running it again

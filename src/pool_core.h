@@ -73,7 +73,6 @@ class PoolCore {
     // stopped running tasks (its env is being torn down, or it has exited).
     uint32_t issued = 0;  // under mu
     alignas(8) int32_t progress[2] = {0, 0};
-    std::atomic<uint32_t> held_count{0};  // best-effort
   };
 
   explicit PoolCore(SchedulerOptions options);
