@@ -1,7 +1,9 @@
 'use strict';
-// Loads the addon once per environment (main thread and each worker).
+// Loads the addon once per environment (main thread and each worker) and
+// hands it the converter's JS helpers (lib/wire-helpers.js).
 const path = require('node:path');
 const fs = require('node:fs');
+const { makeWireHelpers } = require('./wire-helpers');
 
 function load() {
   const root = path.resolve(__dirname, '..');
@@ -21,5 +23,6 @@ function load() {
 }
 
 const binding = load();
+binding.initialize(makeWireHelpers(binding.constants.wire));
 
 module.exports = binding;
