@@ -68,6 +68,8 @@ Napi::Object Constants(Napi::Env env) {
   out.Set("cancel", cancel);
   out.Set("maxBatch", Napi::Number::New(env, kMaxBatch));
   out.Set("settleStride", Napi::Number::New(env, kSettleStride));
+  out.Set("takeStride", Napi::Number::New(env, kTakeStride));
+  out.Set("badValue", Napi::Number::New(env, kBadValue));
   out.Set("wire", wire);
   out.Freeze();
   return out;

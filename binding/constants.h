@@ -15,6 +15,10 @@ enum class Classify : uint32_t { kMap = 1, kSet = 2, kRegExp = 3, kUncloneable =
 
 // The most tasks one take() hands a worker thread.
 inline constexpr uint32_t kMaxBatch = 256;
+// Entries per task in a take batch: [slot, handler, value] (lib/protocol.js TAKE_STRIDE);
+// handler kBadValue: the value could not be rebuilt and is { error }.
+inline constexpr uint32_t kTakeStride = 3;
+inline constexpr int32_t kBadValue = -1;
 // Numbers per task in the settle batch's meta array: [id, status, consumer].
 inline constexpr uint32_t kSettleStride = 3;
 

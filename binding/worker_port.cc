@@ -120,14 +120,15 @@ Napi::Value WorkerPort::TakeImpl(Napi::Env env, uint32_t max, bool block) {
     if (block || s.core->stopped(*s.consumer)) return env.Null();
     return Napi::Array::New(env, 0);
   }
-  Napi::Array out = Napi::Array::New(env, n * 3);
+  Napi::Array out = Napi::Array::New(env, n * kTakeStride);
   for (size_t i = 0; i < n; ++i) {
     Task* t = tasks[i];
-    out.Set(i * 3, Napi::Number::New(env, slots[i]));
-    out.Set(i * 3 + 1, Napi::Number::New(env, t->handler));
+    const size_t at = i * kTakeStride;
+    out.Set(at, Napi::Number::New(env, slots[i]));
+    out.Set(at + 1, Napi::Number::New(env, t->handler));
     if (NeedsSideChannel(t->payload)) continue;  // value(slot) when it starts
     try {
-      out.Set(i * 3 + 2, Decode(env, t->payload.data(), t->payload.size(), side_));
+      out.Set(at + 2, Decode(env, t->payload.data(), t->payload.size(), side_));
     } catch (const Napi::Error& e) {
       // Terminated while decoding: leave this task and the rest held and
       // unstarted; the env cleanup puts them back in line untouched.
@@ -136,8 +137,8 @@ Napi::Value WorkerPort::TakeImpl(Napi::Env env, uint32_t max, bool block) {
       // and let lib fail the task when it reaches it.
       Napi::Object box = Napi::Object::New(env);
       box.Set("error", e.Value());
-      out.Set(i * 3 + 2, box);
-      out.Set(i * 3 + 1, Napi::Number::New(env, -1));  // lib: value is { error }
+      out.Set(at + 2, box);
+      out.Set(at + 1, Napi::Number::New(env, kBadValue));  // lib: value is { error }
     }
   }
   return out;
