@@ -23,6 +23,7 @@ Napi::Function NativePool::Define(Napi::Env env) {
       InstanceMethod<&NativePool::AddHandler>("addHandler"),
       InstanceMethod<&NativePool::Submit>("submit"),
       InstanceMethod<&NativePool::Cancel>("cancel"),
+      InstanceMethod<&NativePool::RunningAt>("runningAt"),
       InstanceMethod<&NativePool::AddConsumer>("addConsumer"),
       InstanceMethod<&NativePool::StopConsumer>("stopConsumer"),
       InstanceMethod<&NativePool::RemoveConsumer>("removeConsumer"),
@@ -253,6 +254,21 @@ Napi::Value NativePool::Cancel(const Napi::CallbackInfo& info) {
   }
   out.Set(0u, Napi::Number::New(env, static_cast<double>(r)));
   out.Set(1u, Napi::Number::New(env, r == CancelResult::kRunning ? static_cast<double>(holder) : -1.0));
+  return out;
+}
+
+// runningAt(id) -> [consumer, slot] while a worker runs tracked task `id`,
+// else null (queued, held but not started, done, or not tracked).
+Napi::Value NativePool::RunningAt(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto it = tracked_.find(CheckedUint64(env, info[0], "id"));
+  if (it == tracked_.end()) return env.Null();
+  PoolCore::ConsumerId holder = 0;
+  uint32_t slot = 0;
+  if (!core_->running(it->second, &holder, &slot)) return env.Null();
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::Number::New(env, holder));
+  out.Set(1u, Napi::Number::New(env, slot));
   return out;
 }
 

@@ -31,6 +31,7 @@ class NativePool : public Napi::ObjectWrap<NativePool> {
   Napi::Value AddHandler(const Napi::CallbackInfo& info);
   Napi::Value Submit(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
+  Napi::Value RunningAt(const Napi::CallbackInfo& info);
   Napi::Value AddConsumer(const Napi::CallbackInfo& info);
   Napi::Value StopConsumer(const Napi::CallbackInfo& info);
   Napi::Value RemoveConsumer(const Napi::CallbackInfo& info);

@@ -86,7 +86,10 @@ const INIT_KEY = '__nativepool_init__';
  *                        Atomics.notify(flag)
  *   { seq, value }       a side-channel value (transferred); { seq, missing: true }
  *                        when the pool no longer holds it
- *   { loaded: href } / { loadError: record }  worker -> pool: the default
+ *   { starts }           worker -> pool, once: a Float64Array over a
+ *                        SharedArrayBuffer, starts[slot] = when the task in
+ *                        that slot started (ms, performance.timeOrigin + now())
+ *   { loaded: true } / { loaded: false, error }  worker -> pool: the default
  *                        handler loaded, or failed to (pool.ready())
  */
 const CONTROL = Object.freeze({ SAB: 'sab', RELEASE: 'release', WANT: 'want', SEQ: 'seq' });

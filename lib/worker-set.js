@@ -23,6 +23,7 @@ class PoolWorker {
     this.exited = false;
     this.exitCode = null;
     this.orphans = []; // records it was running when it went away (see TaskTable)
+    this.starts = null; // Float64Array: when the task in each slot started (lib/protocol.js)
   }
 
   get public() {
@@ -108,7 +109,9 @@ class WorkerSet extends EventEmitter {
   #onControl(w, msg) {
     if (msg === null || typeof msg !== 'object') return;
     if (this.#channel.onControl(w, msg)) return;
-    if (msg.loaded !== undefined) {
+    if (msg.starts !== undefined) {
+      w.starts = msg.starts;
+    } else if (msg.loaded !== undefined) {
       w.ready = true;
       if (!msg.loaded) w.loadError = unwrapThrown(msg.error);
       this.emit('ready', w);

@@ -71,6 +71,12 @@ const codec = makeCodecHooks(sabs, {
 
 const port = new binding.WorkerPort(init.poolId, init.consumerId, ring, codec);
 const words = port.slots();
+// starts[slot]: when the task in that slot started (ms on the shared clock
+// performance.timeOrigin + performance.now()), for the pool's timeouts and
+// figures. Sent once; the pool reads it, only this thread writes it.
+const starts = new Float64Array(new SharedArrayBuffer(8 * words.length));
+const clockOrigin = performance.timeOrigin;
+control.postMessage({ starts });
 const concurrency = init.concurrency;
 const handlers = new Handlers((index) => port.handlerInfo(index));
 
@@ -197,6 +203,7 @@ async function runBatch(batch) {
     const slot = batch[i];
     while (inflight >= concurrency) await waitForWake();
     // Start it, unless the pool cancelled it while it waited in our batch.
+    starts[slot] = clockOrigin + performance.now();
     if (Atomics.compareExchange(words, slot, SLOT.TAKEN, SLOT.RUNNING) !== SLOT.TAKEN) {
       port.release(slot);
       continue;

@@ -257,6 +257,20 @@ CancelResult PoolCore::cancel(Task* t, ConsumerId* holder) {
   }
 }
 
+bool PoolCore::running(Task* t, ConsumerId* holder, uint32_t* slot) {
+  // acquire: as in cancel(), a task seen claimed has its holder published.
+  if (t->state.load(std::memory_order_acquire) != static_cast<uint32_t>(TaskState::kTaken)) return false;
+  std::shared_ptr<Consumer> c = consumer(t->holder.load(std::memory_order_relaxed));
+  if (!c) return false;
+  std::lock_guard<std::mutex> lock(c->mu);
+  const uint32_t s = t->slot.load(std::memory_order_relaxed);
+  if (s >= c->capacity || c->held[s] != t) return false;
+  if (c->words[s].load(std::memory_order_seq_cst) != static_cast<int32_t>(SlotState::kRunning)) return false;
+  *holder = c->id;
+  *slot = s;
+  return true;
+}
+
 void PoolCore::take_queued(std::vector<Task*>* out) {
   Task* batch[64];
   size_t n;

@@ -103,6 +103,10 @@ class PoolCore {
   // it to *holder; kRemoved leaves a tombstone that comes back through
   // drain() or take_queued(); kFinished: it is, or will be, in drain().
   CancelResult cancel(Task* t, ConsumerId* holder);
+  // True if a consumer is running `t` now (held, slot word kRunning): writes
+  // the consumer and the slot. For timeouts: the consumer's thread stamps
+  // when it started each slot.
+  bool running(Task* t, ConsumerId* holder, uint32_t* slot);
   // After shutdown: pops every queued task. Tombstones are returned as they
   // are (status kCancelled, theirs to free); the rest as kShutdown.
   void take_queued(std::vector<Task*>* out);

@@ -140,6 +140,28 @@ TEST(PoolCore, CancelOfARunningTaskNamesItsConsumer) {
   EXPECT_EQ(seen[0], static_cast<int>(Status::kWorkerExited));
 }
 
+TEST(PoolCore, RunningNamesTheConsumerAndSlotOnlyOnceTheTaskStarted) {
+  PoolCore core(SchedulerOptions{});
+  auto c = core.add_consumer(kSlots);
+  Task* a = MakeTask(0);
+  core.submit(a);
+  PoolCore::ConsumerId holder = 0;
+  uint32_t slot = 99;
+  EXPECT_FALSE(core.running(a, &holder, &slot)) << "queued";
+  uint32_t slots[1];
+  Task* tasks[1];
+  ASSERT_EQ(core.take(*c, slots, tasks, 1, false), 1u);
+  EXPECT_FALSE(core.running(a, &holder, &slot)) << "held, not started";
+  ASSERT_TRUE(Start(*c, slots[0]));
+  ASSERT_TRUE(core.running(a, &holder, &slot));
+  EXPECT_EQ(holder, c->id);
+  EXPECT_EQ(slot, slots[0]);
+  ASSERT_TRUE(core.complete(*c, slots[0], Status::kOk, {}));
+  EXPECT_FALSE(core.running(a, &holder, &slot)) << "done";
+  std::vector<int> seen(1, -1);
+  DrainInto(core, seen);
+}
+
 TEST(PoolCore, CancelOfACompletedTaskNotYetDrainedReportsFinished) {
   PoolCore core(SchedulerOptions{});
   auto c = core.add_consumer(kSlots);
