@@ -227,4 +227,4 @@ function validateRunOptions(options) {
   return null;
 }
 
-module.exports = { DEFAULTS, POOL_OPTIONS, validatePoolOptions, validateRunOptions, toFileHref, invalid };
+module.exports = { DEFAULTS, POOL_OPTIONS, validatePoolOptions, validateRunOptions, toFileHref, invalid, rejectUnknown, is };
