@@ -10,7 +10,7 @@
 // just before it was picked up, does not start.
 const { EventEmitter } = require('node:events');
 const { errors, isErrorLike } = require('../errors');
-const { loadBullmq } = require('./deps');
+const { loadBullmq, closeBounded } = require('./deps');
 const codec = require('./codec');
 const { checkServeOptions, backoffStrategy } = require('./options');
 const { CANCEL_EVENT } = require('./protocol');
@@ -121,7 +121,7 @@ class QueueServer extends EventEmitter {
       this.#closing = (async () => {
         await this.#ready.catch(() => undefined);
         await this.#worker.close();
-        await this.#events.close();
+        await closeBounded(this.#events);
         this.emit('close');
       })();
     }

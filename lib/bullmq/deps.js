@@ -22,4 +22,23 @@ function redisClient(queue) {
   return queue.getBackend().client;
 }
 
-module.exports = { loadBullmq, redisClient };
+/**
+ * close() of a Queue / QueueEvents, bounded: ioredis emits no 'end' for a
+ * client disconnected while it waits to reconnect, and BullMQ 6 waits for that
+ * 'end' (seen here: QueueEvents.close() after its connection dropped never
+ * resolves). Past `ms`, the client has been told to disconnect and has no
+ * reconnect timer left, so nothing is held open.
+ */
+async function closeBounded(obj, ms = 2000) {
+  let timer;
+  const bound = new Promise((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([obj.close(), bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+module.exports = { loadBullmq, redisClient, closeBounded };

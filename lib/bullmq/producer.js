@@ -9,7 +9,7 @@
 const { EventEmitter } = require('node:events');
 const { randomBytes } = require('node:crypto');
 const { errors } = require('../errors');
-const { loadBullmq, redisClient } = require('./deps');
+const { loadBullmq, redisClient, closeBounded } = require('./deps');
 const codec = require('./codec');
 const { checkRemoteOptions, checkRunOptions, jobOptions } = require('./options');
 const { Reconciler } = require('./reconcile');
@@ -28,6 +28,7 @@ class RemotePool extends EventEmitter {
   #queued = 0;
   #needsDrain = false;
   #closing = false;
+  #destroyed = false;
   #closed = null;
   #completed = 0;
 
@@ -56,7 +57,7 @@ class RemotePool extends EventEmitter {
     const client = await redisClient(this.#queue);
     const last = await client.runCommand('xrevrange', [this.#queue.keys.events, '+', '-', 'COUNT', '1']);
     const lastEventId = Array.isArray(last) && last.length > 0 ? last[0][0] : '0-0';
-    if (this.#closing && this.#closed) return;
+    if (this.#destroyed) return;
     const ev = new QueueEvents(this.#o.queue, { connection: this.#o.connection, prefix: this.#o.prefix, autorun: false, lastEventId });
     this.#events = ev;
     ev.on('error', (err) => this.#relayError(err));
@@ -207,6 +208,7 @@ class RemotePool extends EventEmitter {
   /** Rejects every pending run() with ERR_POOL_CLOSED (their jobs stay in Redis and may still run), then closes. */
   destroy() {
     this.#closing = true;
+    this.#destroyed = true;
     for (const id of [...this.#waiters.keys()]) this.#settle(id, false, errors.poolClosed('The remote pool was destroyed'));
     if (!this.#closed) this.#closed = this.#shutdown();
     return this.#closed;
@@ -216,9 +218,9 @@ class RemotePool extends EventEmitter {
     this.#reconciler.stop();
     await this.#started.catch(() => undefined);
     await Promise.all([
-      this.#events && this.#events.close(),
-      this.#eventsProducer && this.#eventsProducer.close(),
-      this.#queue.close(),
+      this.#events && closeBounded(this.#events),
+      this.#eventsProducer && closeBounded(this.#eventsProducer),
+      closeBounded(this.#queue),
     ]);
     this.emit('close');
   }
