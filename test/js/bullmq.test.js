@@ -11,6 +11,8 @@ const { Pool, fixture, rejection } = require('./helpers/pool');
 const { startRedis, waitUntil, ROOT } = require('./helpers/redis');
 const { RemotePool, serveQueue } = require(path.join(ROOT, 'lib', 'bullmq'));
 const IORedis = require('ioredis');
+const os = require('node:os');
+const { spawnSync } = require('node:child_process');
 
 const REMOTE = fixture('remote.js');
 
@@ -362,6 +364,47 @@ describe('nativepool/bullmq', function () {
       await server.ready();
       assert.equal(server.concurrency, 6);
       assert.equal(server.worker.concurrency, 6);
+    });
+  });
+
+  describe('package', () => {
+    it('resolves nativepool/bullmq through the exports map for require and import', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nativepool-bullmq-exports-'));
+      try {
+        fs.mkdirSync(path.join(dir, 'node_modules'));
+        fs.symlinkSync(ROOT, path.join(dir, 'node_modules', 'nativepool'), 'dir');
+        fs.writeFileSync(path.join(dir, 'esm.mjs'), `
+          import { RemotePool, serveQueue } from 'nativepool/bullmq';
+          import remote from 'nativepool/bullmq';
+          import { createRequire } from 'node:module';
+          const required = createRequire(import.meta.url)('nativepool/bullmq');
+          console.log(RemotePool === required.RemotePool, serveQueue === required.serveQueue, remote === required, typeof RemotePool);
+        `);
+        const r = spawnSync(process.execPath, [path.join(dir, 'esm.mjs')], { cwd: dir, encoding: 'utf8', timeout: 10000 });
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout.trim(), 'true true true function');
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('throws ERR_MISSING_PEER_DEPENDENCY naming bullmq when it is not installed, and the Pool still loads', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nativepool-no-bullmq-'));
+      try {
+        fs.cpSync(path.join(ROOT, 'lib'), path.join(dir, 'lib'), { recursive: true });
+        fs.cpSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+        fs.cpSync(path.join(ROOT, 'build', 'Release', 'nativepool.node'), path.join(dir, 'build', 'Release', 'nativepool.node'));
+        const code = `
+          const Pool = require('./lib');
+          const { RemotePool } = require('./lib/bullmq');
+          try { new RemotePool({ queue: 'q', connection: 'redis://127.0.0.1:1' }); } catch (err) { console.log(err.code, /npm install bullmq/.test(err.message), typeof Pool); }
+        `;
+        const r = spawnSync(process.execPath, ['-e', code], { cwd: dir, encoding: 'utf8', timeout: 10000 });
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout.trim(), 'ERR_MISSING_PEER_DEPENDENCY true function');
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 });
