@@ -4,16 +4,17 @@
 // with BullMQ's per-job AbortSignal; the result goes back as wire bytes, an
 // error as a failedReason that carries the whole error (codec.js). Errors that
 // cannot change on a second try fail without retry (UnrecoverableError).
-// A producer aborts a running job by publishing CANCEL_EVENT; every consumer
-// hears it, the one holding the job aborts it (worker.cancelJob), and all
-// remember the id for a while so a job cancelled between two attempts, or
-// just before it was picked up, does not start.
+// A producer aborts a running job by publishing CANCEL_EVENT on the queue's
+// cancel stream (protocol.js); every consumer hears it, the one holding the
+// job aborts it (worker.cancelJob), and all remember the id for a while so a
+// job cancelled between two attempts, or just before it was picked up, does
+// not start.
 const { EventEmitter } = require('node:events');
 const { errors, isErrorLike } = require('../errors');
 const { loadBullmq, closeBounded } = require('./deps');
 const codec = require('./codec');
 const { checkServeOptions, backoffStrategy } = require('./options');
-const { CANCEL_EVENT } = require('./protocol');
+const { CANCEL_EVENT, cancelStream } = require('./protocol');
 
 const NON_RETRYABLE = new Set([
   'ERR_TASK_ABORTED', 'ERR_DATA_CLONE', 'ERR_HANDLER_NOT_FOUND', 'ERR_NO_FILENAME',
@@ -33,7 +34,8 @@ class QueueServer extends EventEmitter {
     super();
     const { Worker, QueueEvents } = loadBullmq();
     this.#o = o;
-    this.#events = new QueueEvents(o.queue, { connection: o.connection, prefix: o.prefix });
+    const cancels = cancelStream(o.prefix, o.queue);
+    this.#events = new QueueEvents(cancels.name, { connection: o.connection, prefix: cancels.prefix });
     this.#events.on('error', (err) => this.#relayError(err));
     this.#events.on(CANCEL_EVENT, ({ jobId }) => this.#cancel(jobId));
     const settings = { ...(o.worker.settings || {}), backoffStrategy };

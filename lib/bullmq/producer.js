@@ -13,7 +13,7 @@ const { loadBullmq, redisClient, closeBounded } = require('./deps');
 const codec = require('./codec');
 const { checkRemoteOptions, checkRunOptions, jobOptions } = require('./options');
 const { Reconciler } = require('./reconcile');
-const { CANCEL_EVENT, EVENTS_MAXLEN } = require('./protocol');
+const { CANCEL_EVENT, CANCEL_MAXLEN, cancelStream } = require('./protocol');
 
 class RemotePool extends EventEmitter {
   #o;
@@ -165,10 +165,11 @@ class RemotePool extends EventEmitter {
     if ((await this.#queue.remove(jobId)) === 1) return;
     if (!this.#eventsProducer) {
       const { QueueEventsProducer } = loadBullmq();
-      this.#eventsProducer = new QueueEventsProducer(this.#o.queue, { connection: this.#o.connection, prefix: this.#o.prefix });
+      const { name, prefix } = cancelStream(this.#o.prefix, this.#o.queue);
+      this.#eventsProducer = new QueueEventsProducer(name, { connection: this.#o.connection, prefix });
       this.#eventsProducer.on('error', (err) => this.#relayError(err));
     }
-    await this.#eventsProducer.publishEvent({ eventName: CANCEL_EVENT, jobId }, EVENTS_MAXLEN);
+    await this.#eventsProducer.publishEvent({ eventName: CANCEL_EVENT, jobId }, CANCEL_MAXLEN);
   }
 
   #checkNeedsDrain() {

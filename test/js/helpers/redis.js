@@ -130,17 +130,17 @@ async function startRedis() {
 }
 
 /**
- * Starts `nativepool-worker` and resolves once it printed its ready line:
- * { child, pid, stdout, stderr(), exited } where `exited` resolves with { code, signal }.
+ * Starts `node <argv>` with an IPC channel and resolves once it printed its
+ * first stdout line: { child, pid, line, stdoutAfter(), stderr(), exited },
+ * where `exited` resolves with { code, signal }.
  */
-async function startConsumer({ queue, socket, filename, threads = 1, args = [] }) {
-  const argv = [CLI, '--queue', queue, '--redis', socket, '--filename', filename, '--threads', String(threads), ...args];
+async function startProcess(argv, what, ms = 20000) {
   const child = track(spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }));
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (s) => { stderr += s; });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const [line] = await waitForLine(child, child.stdout, /^.*\n/, 20000, `nativepool-worker ${queue}`).catch((err) => {
+  const [line] = await waitForLine(child, child.stdout, /^.*\n/, ms, what).catch((err) => {
     err.message += `\nstderr:\n${stderr}`;
     throw err;
   });
@@ -149,4 +149,10 @@ async function startConsumer({ queue, socket, filename, threads = 1, args = [] }
   return { child, pid: child.pid, line: line.trimEnd(), stdoutAfter: () => rest, stderr: () => stderr, exited };
 }
 
-module.exports = { startRedis, startConsumer, waitUntil, haveRedis, RedisServer, CLI, ROOT };
+/** Starts `nativepool-worker` and resolves once it printed its ready line. */
+function startConsumer({ queue, socket, filename, threads = 1, args = [] }) {
+  const argv = [CLI, '--queue', queue, '--redis', socket, '--filename', filename, '--threads', String(threads), ...args];
+  return startProcess(argv, `nativepool-worker ${queue}`);
+}
+
+module.exports = { startRedis, startConsumer, startProcess, waitUntil, haveRedis, RedisServer, CLI, ROOT };
