@@ -2,26 +2,53 @@
 // What crosses Redis: values and errors in nativepool's wire format (the
 // bytes a local pool sends between threads), base64 in BullMQ's JSON fields.
 //
-//   job data         { v: base64(wire(task)), n?: handler name, t?: timeout ms, r?: backoff }
-//   returnvalue      base64(wire(result))
-//   failedReason     "<name>: <message>\nnativepool-wire:<base64(wire(serializeError(err)))>"
+//   value            base64(wire) [ "." base64(v8.serialize(external)) ]*
+//   job data         { v: value(task), n?: handler name, t?: timeout ms, r?: backoff }
+//   returnvalue      value(result)
+//   failedReason     "<name>: <message>\nnativepool-wire:" value(serializeError(err))
+//
+// Values the wire format hands to the side channel in a local pool: class
+// instances, boxed primitives and the like go through V8's serializer (as
+// postMessage would); a SharedArrayBuffer, a MessagePort or anything else V8
+// cannot serialize rejects with a DataCloneError (ERR_DATA_CLONE): there is
+// no memory or port to share across machines.
 //
 // BullMQ stores the thrown error's message as failedReason and sends it in the
 // 'failed' event, so the whole error (class name, code, own properties, cause)
 // arrives with the one event; dashboards still show a readable first line.
+const v8 = require('node:v8');
 const binding = require('../binding');
 const { errors, serializeError, deserializeError, isErrorLike } = require('../errors');
 
 const FAILURE_MARK = '\nnativepool-wire:';
 
-/** base64 of the wire bytes; throws the binding's DataCloneError (code ERR_DATA_CLONE). */
+/** The value as one string (see above); throws a DataCloneError (code ERR_DATA_CLONE). */
 function encodeValue(value) {
-  return binding.wireEncode(value).toString('base64');
+  const externals = [];
+  const wire = binding.wireEncode(value, externals).toString('base64');
+  if (externals.length === 0) return wire;
+  const parts = [wire];
+  for (const ext of externals) {
+    try {
+      parts.push(v8.serialize(ext).toString('base64'));
+    } catch (err) {
+      throw errors.dataClone(`${describe(ext)} (nothing can share memory or a port through Redis)`, err);
+    }
+  }
+  return parts.join('.');
+}
+
+function describe(v) {
+  const name = v && v.constructor && typeof v.constructor.name === 'string' ? v.constructor.name : typeof v;
+  return `#<${name}>`;
 }
 
 function decodeValue(text) {
   if (typeof text !== 'string') throw errors.dataClone('A job field that is not nativepool wire data');
-  return binding.wireDecode(Buffer.from(text, 'base64'));
+  const parts = text.split('.');
+  const bytes = Buffer.from(parts[0], 'base64');
+  if (parts.length === 1) return binding.wireDecode(bytes);
+  return binding.wireDecode(bytes, parts.slice(1).map((p) => v8.deserialize(Buffer.from(p, 'base64'))));
 }
 
 function encodeError(err) {
@@ -30,20 +57,22 @@ function encodeError(err) {
     return encodeValue(record);
   } catch (first) {
     if (!record || typeof record !== 'object' || !record.props) {
-      return encodeValue(serializeError(errors.dataClone('The thrown value', first)));
+      return encodeValue(serializeError(errors.dataClone(`The thrown ${describe(err)}`, first)));
     }
-    // Keep what can cross; an own property that cannot (a SharedArrayBuffer,
-    // a port) is dropped rather than losing the whole error.
-    const props = {};
-    for (const [key, v] of Object.entries(record.props)) {
+    // Keep what can cross: an own property (or cause) that cannot, such as a
+    // SharedArrayBuffer, is replaced by a note rather than losing the error.
+    const keep = (v) => {
       try {
-        binding.wireEncode(v);
-        props[key] = v;
-      } catch {
-        props[key] = undefined;
+        encodeValue(v);
+        return v;
+      } catch (notCloneable) {
+        return `[not cloneable: ${notCloneable.message}]`;
       }
-    }
-    return encodeValue({ ...record, props, cause: undefined });
+    };
+    const out = { ...record, props: Object.fromEntries(Object.entries(record.props).map(([k, v]) => [k, keep(v)])) };
+    if ('cause' in record) out.cause = keep(record.cause);
+    if (Array.isArray(record.errors)) out.errors = record.errors.map(keep);
+    return encodeValue(out);
   }
 }
 

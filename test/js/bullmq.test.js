@@ -58,7 +58,7 @@ describe('nativepool/bullmq', function () {
   const counts = (remote) => remote.queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed');
 
   describe('data and errors', () => {
-    it('returns BigInt, Map, Set, Date, typed arrays and Buffers as a local pool does', async () => {
+    it('returns BigInt, Map, Set, Date, typed arrays, Buffers and class instances as a local pool does', async () => {
       const { remote, pool } = await both();
       const value = {
         big: 2n ** 70n,
@@ -71,6 +71,8 @@ describe('nativepool/bullmq', function () {
         nan: NaN,
         undef: undefined,
         re: /x+/gi,
+        point: new (class Point { constructor() { this.x = 1; this.y = [2]; } })(), // V8's serializer, as locally
+        boxed: new Number(3),
       };
       const [remotely, locally] = await Promise.all([remote.run(value), pool.run(value)]);
       assert.deepStrictEqual(remotely, locally);
