@@ -360,6 +360,23 @@ describe('nativepool/bullmq', function () {
       assert.equal(remote.pendingCount, 0);
     });
 
+    it("documents RemotePool's defaults and run() options in the README as the code has them", () => {
+      const { DEFAULTS } = require(path.join(ROOT, 'lib', 'bullmq', 'options'));
+      const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+      const table = (heading) => {
+        const start = readme.indexOf(heading);
+        assert.ok(start >= 0, heading);
+        const section = readme.slice(start, readme.indexOf('\n### ', start + heading.length));
+        return Object.fromEntries([...section.matchAll(/^\| `(\w+)` \| ([^|]+) \|/gm)].map((m) => [m[1], m[2].trim()]));
+      };
+      const ctor = table('### `new RemotePool(options)`');
+      for (const key of ['prefix', 'maxQueue', 'resultAge', 'reconcileInterval']) {
+        const v = DEFAULTS[key];
+        assert.equal(ctor[key], typeof v === 'string' ? `\`'${v}'\`` : `\`${v}\``, key);
+      }
+      assert.deepStrictEqual(Object.keys(table('### `remote.run(task[, options])`')).sort(), ['name', 'priority', 'retry', 'signal', 'timeout']);
+    });
+
     it('sizes consumer concurrency to the local pool: maxThreads x concurrentTasksPerWorker', async () => {
       const queue = queueName();
       const { server } = consumer(queue, { threads: 3, poolOptions: { concurrentTasksPerWorker: 2 } });
