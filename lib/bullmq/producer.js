@@ -47,11 +47,26 @@ class RemotePool extends EventEmitter {
       settle: (id, ok, value) => this.#settle(id, ok, value),
       onError: (err) => this.#relayError(err),
     });
-    this.#started = this.#subscribe();
-    this.#started.catch((err) => this.#relayError(err));
+    this.#whenStarted();
   }
 
-  /** Starts the one QueueEvents reader at the stream's current end, so no event after this point is missed. */
+  /** The subscription, started once; if it failed (Redis errored mid-start), the next run() starts it again. */
+  #whenStarted() {
+    if (!this.#started) {
+      this.#started = this.#subscribe();
+      this.#started.catch((err) => {
+        this.#started = null;
+        this.#relayError(err);
+      });
+    }
+    return this.#started;
+  }
+
+  /**
+   * Starts the one QueueEvents reader from the stream's last entry before
+   * any add(), so no event of this producer's jobs can be missed however late
+   * its first XREAD runs.
+   */
   async #subscribe() {
     const { QueueEvents } = loadBullmq();
     const client = await redisClient(this.#queue);
@@ -82,7 +97,6 @@ class RemotePool extends EventEmitter {
     ev.on('active', ({ jobId }) => this.#mark(jobId, 'running'));
     for (const back of ['waiting', 'delayed', 'stalled']) ev.on(back, ({ jobId }) => this.#mark(jobId, 'queued'));
     ev.run().catch((err) => this.#relayError(err));
-    await ev.waitUntilReady();
     this.#reconciler.start();
   }
 
@@ -118,7 +132,7 @@ class RemotePool extends EventEmitter {
     });
     this.#queued++;
     const waiter = this.#waiters.get(jobId);
-    const added = this.#started.then(() => this.#queue.add(run.name || 'default', data, opts));
+    const added = this.#whenStarted().then(() => this.#queue.add(run.name || 'default', data, opts));
     added.then(
       () => {
         waiter.addedAt = Date.now();
@@ -216,8 +230,8 @@ class RemotePool extends EventEmitter {
   }
 
   async #shutdown() {
+    if (this.#started) await this.#started.catch(() => undefined);
     this.#reconciler.stop();
-    await this.#started.catch(() => undefined);
     await Promise.all([
       this.#events && closeBounded(this.#events),
       this.#eventsProducer && closeBounded(this.#eventsProducer),
