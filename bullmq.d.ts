@@ -115,7 +115,7 @@ export interface ServeQueueOptions {
   concurrency?: number;
   /** BullMQ key prefix. Default: `'bull'`. */
   prefix?: string;
-  /** Further BullMQ Worker options (lockDuration, stalledInterval, maxStalledCount, limiter, …). */
+  /** Further BullMQ Worker options (maxStalledCount, limiter, …); lockDuration defaults to 10000, stalledInterval to 5000. */
   worker?: Record<string, unknown>;
 }
 

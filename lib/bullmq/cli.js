@@ -17,8 +17,8 @@ const USAGE = `usage: nativepool-worker --queue <name> --redis <url|socket> --fi
   --runtime thread|process   how the local pool runs its workers (default: thread)
   --concurrency <n>          jobs held at once (default: threads x concurrentTasksPerWorker)
   --prefix <prefix>          BullMQ key prefix (default: bull)
-  --lock-duration <ms>       BullMQ lockDuration (default 30000)
-  --stalled-interval <ms>    BullMQ stalledInterval (default 30000)
+  --lock-duration <ms>       BullMQ lockDuration (default 10000)
+  --stalled-interval <ms>    BullMQ stalledInterval (default 5000)
   --max-stalled-count <n>    BullMQ maxStalledCount (default 1)
   --help                     this text`;
 

@@ -377,12 +377,17 @@ describe('nativepool/bullmq', function () {
       assert.deepStrictEqual(Object.keys(table('### `remote.run(task[, options])`')).sort(), ['name', 'priority', 'retry', 'signal', 'timeout']);
     });
 
-    it('sizes consumer concurrency to the local pool: maxThreads x concurrentTasksPerWorker', async () => {
+    it('sizes consumer concurrency to the local pool (maxThreads x concurrentTasksPerWorker) and shortens BullMQ lock times', async () => {
       const queue = queueName();
       const { server } = consumer(queue, { threads: 3, poolOptions: { concurrentTasksPerWorker: 2 } });
       await server.ready();
       assert.equal(server.concurrency, 6);
       assert.equal(server.worker.concurrency, 6);
+      assert.equal(server.worker.opts.lockDuration, 10000);
+      assert.equal(server.worker.opts.stalledInterval, 5000);
+      const { server: tuned } = consumer(queue, { threads: 1, worker: { lockDuration: 2000, maxStalledCount: 2 } });
+      await tuned.ready();
+      assert.deepStrictEqual([tuned.worker.opts.lockDuration, tuned.worker.opts.stalledInterval, tuned.worker.opts.maxStalledCount], [2000, 5000, 2]);
     });
   });
 
