@@ -9,6 +9,7 @@
 // Both producers settle by job id from one QueueEvents subscription.
 //   node bench/bullmq.js [--jobs 5000] [--samples 300] [--json] [--no-write]
 const fs = require('node:fs');
+const os = require('node:os');
 const { randomBytes } = require('node:crypto');
 const path = require('node:path');
 const { parseArgs, positiveInt } = require('./lib/args');
@@ -149,6 +150,7 @@ async function main() {
     jobs: args.extra.jobs === undefined ? 5000 : positiveInt('--jobs', args.extra.jobs),
     samples: args.extra.samples === undefined ? 300 : positiveInt('--samples', args.extra.samples),
   };
+  const loadBefore = os.loadavg();
   const redis = await startRedis();
   const rows = [];
   let bytes;
@@ -169,6 +171,7 @@ async function main() {
     question: 'nativepool/bullmq beside plain BullMQ with a sandboxed processor: tiny-job throughput and round trip, bytes per 100 KB Buffer job',
     settings: { ...opts, threadsOrConcurrencyPerConsumer: THREADS, payloadBytes: PAYLOAD, redis: 'redis-server on a unix socket, persistence off' },
     machine: machine(),
+    loadavg: { before: loadBefore, after: os.loadavg() },
     rows,
     bytes,
   };
@@ -180,6 +183,7 @@ async function main() {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
   }
+  console.log(`load average before ${loadBefore.map((l) => l.toFixed(1)).join(' ')}, after ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const label = { nativepool: 'nativepool/bullmq (nativepool-worker)', bullmq: 'BullMQ, sandboxed processor' };
   console.log(table([
     ['consumers × 2', 'jobs/s (tiny, all queued)', 'p50 round trip (idle)'],
