@@ -211,4 +211,9 @@ function validateRunOptions(options) {
   return { options: g };
 }
 
-module.exports = { DEFAULTS, POOL_OPTIONS, RUN_OPTIONS, validatePoolOptions, validateRunOptions, toFileHref, invalid };
+/** Throws for a key of `given` not in `known` (the same check run() options get). */
+function rejectUnknown(kind, given, known) {
+  readOwn(given, known, kind);
+}
+
+module.exports = { DEFAULTS, POOL_OPTIONS, RUN_OPTIONS, validatePoolOptions, validateRunOptions, toFileHref, invalid, rejectUnknown, is };
