@@ -364,6 +364,11 @@ class Pool extends EventEmitter {
     await this.close();
   }
 
+  /** `using pool = new Pool(...)`: starts close() (Piscina does the same). */
+  [Symbol.dispose]() {
+    this.close().catch(() => {});
+  }
+
   /** Diagnostics: how many SharedArrayBuffer ids this pool holds. */
   get _sharedBufferIds() {
     return this.#channel.sharedBufferIds;
@@ -378,6 +383,12 @@ class Pool extends EventEmitter {
 
   get options() {
     return { ...this.#options };
+  }
+  get maxThreads() {
+    return this.#options.maxThreads;
+  }
+  get minThreads() {
+    return this.#options.minThreads;
   }
   get threads() {
     return [...this.#workers.members()].map((w) => w.public);
