@@ -6,6 +6,7 @@
 //   - errors -> HTTP: 400 bad parameter, 503 + Retry-After queue full, 504 task timeout, 500 the rest
 //   - listen on 127.0.0.1:PORT, print `listening on http://127.0.0.1:<port>`, and on
 //     SIGTERM/SIGINT: stop accepting, finish what is in flight, `await pool.close()`, exit 0
+const http = require('node:http');
 const os = require('node:os');
 const express = require('express');
 
@@ -186,13 +187,16 @@ function finishApp(app) {
  */
 function serve(app, pool, config, { quiet = false } = {}) {
   finishApp(app);
-  const server = app.listen(config.port, HOST);
   let closing = false;
-  // A response finished while closing leaves its keep-alive connection idle: close it.
-  server.on('request', (req, res) => {
+  const server = http.createServer((req, res) => {
+    // While closing, no connection is kept alive: a request that arrives on an open one is
+    // answered with `Connection: close`, and a response that finishes leaves its connection
+    // idle, so idle connections are closed again after it.
     if (closing) res.setHeader('Connection', 'close');
     res.once('finish', () => { if (closing) setImmediate(() => server.closeIdleConnections()); });
+    app(req, res);
   });
+  server.listen(config.port, HOST);
   const shutdown = async () => {
     if (closing) return;
     closing = true;
