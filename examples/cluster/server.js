@@ -12,7 +12,7 @@
 // replaced.
 const cluster = require('node:cluster');
 const os = require('node:os');
-const { envInt, readConfig, poolOptions, serve, HOST } = require('../shared/service');
+const { envInt, readConfig, poolOptions, startService, HOST } = require('../shared/service');
 
 const cores = os.availableParallelism();
 
@@ -64,10 +64,8 @@ function primary() {
 function child() {
   const Pool = require('nativepool');
   const { computeApp, WORKER } = require('../express-compute/app');
-  const config = readConfig();
-  const pool = new Pool(poolOptions(config, WORKER));
-  serve(computeApp(pool), pool, config, { quiet: true }).catch((err) => {
-    console.error(`cluster process ${process.pid}: ${err.message}`);
-    process.exit(1);
-  });
+  startService(`cluster process ${process.pid}`, (config) => {
+    const pool = new Pool(poolOptions(config, WORKER));
+    return { app: computeApp(pool), pool };
+  }, { quiet: true });
 }

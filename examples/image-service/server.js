@@ -13,49 +13,47 @@ const Pool = require('nativepool');
 // sharp's shared libraries must be loaded by the main thread before any worker loads
 // them, so that a worker's exit never unloads them (sharp's docs, glibc).
 require('sharp');
-const { readConfig, poolOptions, serve, createApp, envInt, intParam, stringParam, requestSignal, badRequest } = require('../shared/service');
+const { poolOptions, startService, createApp, envInt, intParam, stringParam, requestSignal, badRequest } = require('../shared/service');
 const { FORMATS } = require('./worker');
 
-const config = readConfig();
-const maxUpload = envInt('MAX_UPLOAD_BYTES', 20 * 1024 * 1024, { min: 1 });
-const maxDimension = envInt('MAX_DIMENSION', 8192, { min: 1 });
-const pool = new Pool(poolOptions(config, path.join(__dirname, 'worker.js')));
+startService('image-service', (config) => {
+  const maxUpload = envInt('MAX_UPLOAD_BYTES', 20 * 1024 * 1024, { min: 1 });
+  const maxDimension = envInt('MAX_DIMENSION', 8192, { min: 1 });
+  const pool = new Pool(poolOptions(config, path.join(__dirname, 'worker.js')));
 
-const images = { processed: 0, failed: 0, bytesIn: 0, bytesOut: 0 };
-const app = createApp(pool, { figures: () => ({ images }) });
-const multipart = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxUpload, files: 1 } }).single('image');
-// multer's errors are the client's: 413 for an upload over MAX_UPLOAD_BYTES, 400 otherwise.
-const upload = (req, res, next) => multipart(req, res, (err) => {
-  if (err && err.name === 'MulterError') err.status = err.code === 'LIMIT_FILE_SIZE' ? 413 : 400;
-  next(err);
-});
+  const images = { processed: 0, failed: 0, bytesIn: 0, bytesOut: 0 };
+  const app = createApp(pool, { figures: () => ({ images }) });
+  const multipart = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxUpload, files: 1 } }).single('image');
+  // multer's errors are the client's: 413 for an upload over MAX_UPLOAD_BYTES, 400 otherwise.
+  const upload = (req, res, next) => multipart(req, res, (err) => {
+    if (err && err.name === 'MulterError') err.status = err.code === 'LIMIT_FILE_SIZE' ? 413 : 400;
+    next(err);
+  });
 
-app.post('/resize', upload, async (req, res) => {
-  const width = intParam(req.query, 'width', { min: 1, max: maxDimension, fallback: null });
-  const height = intParam(req.query, 'height', { min: 1, max: maxDimension, fallback: null });
-  if (width === null && height === null) throw badRequest('Expected width, height or both');
-  const format = stringParam(req.query, 'format', { allowed: FORMATS, fallback: null });
-  if (!req.file) throw badRequest("Expected a multipart/form-data upload with the image in the field 'image'");
+  app.post('/resize', upload, async (req, res) => {
+    const width = intParam(req.query, 'width', { min: 1, max: maxDimension, fallback: null });
+    const height = intParam(req.query, 'height', { min: 1, max: maxDimension, fallback: null });
+    if (width === null && height === null) throw badRequest('Expected width, height or both');
+    const format = stringParam(req.query, 'format', { allowed: FORMATS, fallback: null });
+    if (!req.file) throw badRequest("Expected a multipart/form-data upload with the image in the field 'image'");
 
-  // One memcpy into memory the pool owns; from there it moves to the worker by pointer.
-  const upload = req.file.buffer;
-  const image = Pool.buffer(upload.length);
-  new Uint8Array(image).set(upload);
-  let out;
-  try {
-    out = await pool.run({ image, width, height, format }, { name: 'resize', transferList: [image], signal: requestSignal(res) });
-  } catch (err) {
-    images.failed++;
-    throw err;
-  }
-  images.processed++;
-  images.bytesIn += upload.length;
-  images.bytesOut += out.size;
-  res.set({ 'Content-Type': `image/${out.format}`, 'X-Image-Width': String(out.width), 'X-Image-Height': String(out.height) });
-  res.send(Buffer.from(out.data));
-});
+    // One memcpy into memory the pool owns; from there it moves to the worker by pointer.
+    const bytes = req.file.buffer;
+    const image = Pool.buffer(bytes.length);
+    new Uint8Array(image).set(bytes);
+    let out;
+    try {
+      out = await pool.run({ image, width, height, format }, { name: 'resize', transferList: [image], signal: requestSignal(res) });
+    } catch (err) {
+      images.failed++;
+      throw err;
+    }
+    images.processed++;
+    images.bytesIn += bytes.length;
+    images.bytesOut += out.size;
+    res.set({ 'Content-Type': `image/${out.format}`, 'X-Image-Width': String(out.width), 'X-Image-Height': String(out.height) });
+    res.send(Buffer.from(out.data));
+  });
 
-serve(app, pool, config).catch((err) => {
-  console.error(`image-service: ${err.message}`);
-  process.exit(1);
+  return { app, pool };
 });

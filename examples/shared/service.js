@@ -224,6 +224,22 @@ function serve(app, pool, config, { quiet = false } = {}) {
   });
 }
 
+/**
+ * Reads the config, lets `build(config)` make the pool and the app ({ app, pool }), and
+ * serves them. Anything that fails on the way (a bad environment variable, a bad pool
+ * option, a port in use) ends the process with one line naming `name` and exit code 1.
+ */
+async function startService(name, build, { quiet = false } = {}) {
+  try {
+    const config = readConfig();
+    const { app, pool } = build(config);
+    return await serve(app, pool, config, { quiet });
+  } catch (err) {
+    console.error(`${name}: ${err.message}`);
+    process.exit(1);
+  }
+}
+
 module.exports = {
-  HOST, envInt, readConfig, poolOptions, badRequest, intParam, stringParam, requestSignal, httpError, createApp, poolFigures, serve,
+  HOST, envInt, readConfig, poolOptions, badRequest, intParam, stringParam, requestSignal, httpError, createApp, poolFigures, serve, startService,
 };
