@@ -4,13 +4,14 @@
 // is left on the event loop is building the pipeline and the callbacks. Measured: images/s
 // served and /health latency under that load, for
 //   main        sharp called in the route, on the main thread (no pool)
+//   main-capped the same, with at most 2 resizes at once (the others wait in line)
 //   nativepool  sharp in 2 nativepool threads; upload and result move as pool buffers
 //   piscina     sharp in 2 Piscina threads; upload and result transferred (postMessage)
 //
 // Three processes per run, on 127.0.0.1: the server (Express + multer memory storage, the
 // mode above), the load (autocannon, POSTing one multipart upload of a 1024×768 JPEG, asking
 // for a 256×192 WebP) and a probe (one keep-alive connection, GET /health every 5 ms).
-//   node bench/image-service.js [--seconds 10] [--connections 8] [--rounds 1] [--libs a,b] [--json]
+//   node bench/image-service.js [--seconds 8] [--connections 8] [--rounds 1] [--libs a,b] [--json]
 
 const http = require('node:http');
 const path = require('node:path');
@@ -23,7 +24,7 @@ const { distribution } = require('./lib/stats');
 const THREADS = 2;
 const SETTINGS = {
   threads: THREADS,
-  seconds: 10,
+  seconds: 8,
   connections: 8,
   image: { width: 1024, height: 768, format: 'jpeg', quality: 80 },
   resize: { width: 256, height: 192, format: 'webp' },
@@ -36,6 +37,29 @@ const SETTINGS = {
 async function makeResize(mode) {
   const { resize } = require('./fixtures/image-work');
   if (mode === 'main') return { run: (upload, params) => resize(upload, params), close: async () => {} };
+  if (mode === 'main-capped') {
+    // The main thread again, but at most THREADS resizes at once (the rest wait in line),
+    // as a pool of THREADS threads bounds them: separates "off the main thread" from
+    // "fewer at once".
+    let running = 0;
+    const waiting = [];
+    const release = () => {
+      running--;
+      if (waiting.length > 0) waiting.shift()();
+    };
+    return {
+      async run(upload, params) {
+        if (running >= THREADS) await new Promise((resolve) => waiting.push(resolve));
+        running++;
+        try {
+          return await resize(upload, params);
+        } finally {
+          release();
+        }
+      },
+      close: async () => {},
+    };
+  }
   if (mode === 'nativepool') {
     const Pool = loadNativepool(process.env.NATIVEPOOL_PATH || path.resolve(__dirname, '..'));
     const pool = new Pool({ filename: path.join(__dirname, 'fixtures', 'image-nativepool.js'), minThreads: THREADS, maxThreads: THREADS });
@@ -73,6 +97,7 @@ async function server(mode) {
   app.disable('etag');
   let served = 0;
   let failed = 0;
+  let firstError = null;
   app.get('/health', (req, res) => { res.send('ok'); });
   app.post('/resize', upload, async (req, res) => {
     try {
@@ -81,6 +106,7 @@ async function server(mode) {
       res.type(`image/${out.format}`).send(Buffer.from(out.data));
     } catch (err) {
       failed++;
+      firstError ??= String(err.message);
       res.status(500).send(String(err.message));
     }
   });
@@ -97,10 +123,11 @@ async function server(mode) {
   const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0);
   const wallUs = Number(process.hrtime.bigint() - wall0) / 1e3;
+  const counts = { served, failed, firstError };
   srv.closeAllConnections();
   srv.close();
   await resizer.close();
-  return { served, failed, cpuUs: cpu.user + cpu.system, wallUs, cores: (cpu.user + cpu.system) / wallUs, elu: elu.utilization };
+  return { ...counts, cpuUs: cpu.user + cpu.system, wallUs, cores: (cpu.user + cpu.system) / wallUs, elu: elu.utilization };
 }
 
 // --- load process ---------------------------------------------------------------------
@@ -199,7 +226,7 @@ async function runOne(lib, { env, opts }) {
     out.figures.cpuPerImage = srv.served ? srv.cpuUs / srv.served : null;
     out.figures.serverCores = srv.cores;
     out.figures.mainElu = 100 * srv.elu;
-    if (srv.failed || out.work.non2xx) out.notes = { failures: `${srv.failed} failed resizes, ${out.work.non2xx} non-2xx answers` };
+    if (srv.failed || out.work.non2xx) out.notes = { failures: `${srv.failed} failed resizes (${srv.firstError}), ${out.work.non2xx} non-2xx answers` };
   }
   return out;
 }
@@ -208,11 +235,11 @@ const spec = {
   name: 'image-service',
   question: 'Express + multer + sharp: images/s and /health latency with sharp on the main thread, in nativepool, in Piscina',
   file: __filename,
-  libs: ['main', 'nativepool', 'piscina'],
+  libs: ['main', 'main-capped', 'nativepool', 'piscina'],
   defaultRounds: 1,
   settings: {
     ...SETTINGS,
-    rows: 'main = sharp called in the route (libvips still runs on libuv\'s thread pool); nativepool / piscina = sharp in 2 pool threads',
+    rows: 'main = sharp called in the route (libvips still runs on libuv\'s thread pool); main-capped = the same with at most 2 resizes at once; nativepool / piscina = sharp in 2 pool threads',
     uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE || '4 (default)',
     load: 'autocannon programmatic API, its own process, one pre-encoded multipart body',
     probe: 'own process, sequential GET /health every 5 ms on one keep-alive connection',

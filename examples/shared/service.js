@@ -167,10 +167,10 @@ function finishApp(app) {
     if (res.destroyed) return; // the client is gone: nobody to answer
     if (res.headersSent) return res.destroy(err);
     const { status, headers } = httpError(err);
-    if (status === 503) requests.queueFull++;
+    if (err && err.code === 'ERR_QUEUE_FULL') requests.queueFull++;
     else if (status === 504) requests.timedOut++;
     else if (status < 500) requests.badRequest++;
-    else {
+    else if (status === 500) {
       requests.failed++;
       console.error(`${req.method} ${req.originalUrl}: ${err && err.stack ? err.stack : err}`);
     }
@@ -209,7 +209,12 @@ function serve(app, pool, config, { quiet = false } = {}) {
       server.close(resolve);
       server.closeIdleConnections();
     });
-    await pool.close();
+    try {
+      await pool.close();
+    } catch (err) {
+      console.error(`shutdown: closing the pool failed: ${err.message}`);
+      process.exit(1);
+    }
     clearTimeout(deadline);
     process.exit(0);
   };
