@@ -4,8 +4,10 @@
 //      if a fresh `node` process can load it on this machine;
 //   2. else a build from source with cmake-js (needs CMake >= 3.20 and a C++20 compiler);
 //   3. else one message naming what is missing, and exit code 1.
-// NATIVEPOOL_FORCE_BUILD=1 skips step 1. With `npm install --ignore-scripts` this
-// does not run at all and lib/binding.js loads the prebuilt binary at require time.
+// NATIVEPOOL_FORCE_BUILD=1 skips step 1, and so does a git checkout (a prebuilt
+// binary left there by `npm pack` may be older than the sources). With
+// `npm install --ignore-scripts` this does not run at all and lib/binding.js loads
+// the prebuilt binary at require time.
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
@@ -32,6 +34,14 @@ function findTool(names) {
   return null;
 }
 
+function resolveCmakeJs() {
+  try {
+    return require.resolve('cmake-js/bin/cmake-js');
+  } catch {
+    return null; // not installed: reported as missing below
+  }
+}
+
 function fail(lines) {
   console.error(['', 'nativepool: cannot install the native addon.', ...lines.map((l) => `  ${l}`), ''].join('\n'));
   process.exit(1);
@@ -41,6 +51,8 @@ function main() {
   const why = [];
   if (process.env.NATIVEPOOL_FORCE_BUILD) {
     why.push('NATIVEPOOL_FORCE_BUILD is set: the prebuilt binary is not used.');
+  } else if (fs.existsSync(path.join(root, '.git'))) {
+    why.push('This is a git checkout: the addon is built from its sources.');
   } else if (fs.existsSync(prebuilt)) {
     const err = loadError(prebuilt);
     if (err === null) {
@@ -54,12 +66,7 @@ function main() {
 
   const cmake = findTool(['cmake']);
   const cxx = findTool([process.env.CXX, 'c++', 'g++', 'clang++']);
-  let cmakeJs = null;
-  try {
-    cmakeJs = require.resolve('cmake-js/bin/cmake-js');
-  } catch {
-    cmakeJs = null;
-  }
+  const cmakeJs = resolveCmakeJs();
   const missing = [];
   if (!cmake) missing.push('CMake >= 3.20 (`cmake` is not on the PATH)');
   if (!cxx) missing.push('a C++20 compiler: g++ >= 10 or clang++ >= 12 (none of $CXX, c++, g++, clang++ is on the PATH)');

@@ -117,6 +117,8 @@ describe('examples/express-compute', function () {
       const client = new AbortController();
       const pending = get(`${svc.url}/compute?n=${ENDLESS}`, { signal: client.signal }).catch((err) => err);
       await until(async () => (await stats()).pool.pendingCount === 1, 10000, 'the endless task to be running');
+      const health = await get(`${svc.url}/health`, { timeoutMs: 2000 });
+      assert.equal(health.status, 200, 'the event loop answers while the only thread is busy');
       const r = await get(`${svc.url}/compute?n=5`);
       assert.equal(r.status, 503, r.body);
       assert.equal(r.headers.get('retry-after'), '1');
