@@ -10,8 +10,9 @@ const WORKER = path.join(__dirname, 'worker.js');
 const MAX_ROUNDS = 10_000_000;
 const MAX_TEXT = 64 * 1024;
 
-function computeApp(pool) {
-  const app = createApp(pool);
+/** The app; `options` go to createApp() (e.g. `figures` for /stats). */
+function computeApp(pool, options) {
+  const app = createApp(pool, options);
 
   app.get('/compute', async (req, res) => {
     const n = intParam(req.query, 'n', { min: 0, max: Number.MAX_SAFE_INTEGER });

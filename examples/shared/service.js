@@ -117,8 +117,8 @@ function httpError(err) {
 // --- the app ----------------------------------------------------------------------------
 
 /**
- * An Express app with /health and /stats. `figures()` adds the example's own
- * counters to /stats. Add routes, then call serve().
+ * An Express app with /health and /stats. `figures()` (may return a Promise) adds the
+ * example's own figures to /stats. Add routes, then call serve().
  */
 function createApp(pool, { figures } = {}) {
   const app = express();
@@ -136,8 +136,8 @@ function createApp(pool, { figures } = {}) {
   });
   // The pool's figures. When pool.metrics() (Prometheus text) lands, GET /metrics is
   // served from here, next to this route, for every example at once.
-  app.get('/stats', (req, res) => {
-    res.json({ pid: process.pid, pool: poolFigures(pool), requests, ...(figures ? figures() : {}) });
+  app.get('/stats', async (req, res) => {
+    res.json({ pid: process.pid, pool: poolFigures(pool), requests, ...(figures ? await figures() : {}) });
   });
   return app;
 }

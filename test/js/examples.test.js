@@ -210,6 +210,13 @@ describe('examples/cluster', function () {
         pids.add(s.pid);
       }
       assert.equal(pids.size, 2, 'two processes answered');
+      // Whichever process answers, /stats carries every process's figures and their totals.
+      await Promise.all([10, 20, 30, 40].map((n) => request(`${svc.url}/compute?n=${n}`)));
+      const { cluster } = JSON.parse((await request(`${svc.url}/stats`)).body);
+      assert.deepStrictEqual(cluster.processes.map((p) => p.pid), [...pids].sort((a, b) => a - b));
+      const completed = cluster.processes.reduce((sum, p) => sum + p.pool.completed, 0);
+      assert.ok(completed >= 4, `completed ${completed}`);
+      assert.deepStrictEqual(cluster.total, { processes: 2, threads: 2, queueSize: 0, pendingCount: 0, completed });
       const c = await request(`${svc.url}/compute?n=100000`);
       assert.deepStrictEqual(JSON.parse(c.body), { n: 100000, sum: Number(sumBelow(100000)) });
       const h = await request(`${svc.url}/hash?text=x&rounds=2`);
