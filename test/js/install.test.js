@@ -2,8 +2,10 @@
 // `npm install nativepool` on a machine without CMake or a C++ compiler: the
 // tarball from `npm pack` carries a prebuilt binary; the install script uses it
 // when it loads, the package still works when install scripts are skipped, and
-// when nothing works the message names what is missing. Offline: npm installs
-// the tarball's dependencies from the local cache.
+// when nothing works the message names what is missing. npm installs the
+// tarball's dependencies with --prefer-offline: from the local cache, asking the
+// registry only for what it lacks (after a bare `npm ci` the cache has the
+// tarballs but not the package documents that --offline would need).
 const assert = require('node:assert/strict');
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -77,7 +79,7 @@ describe('install without a compiler', function () {
 
   it('installs the tarball where PATH has node and npm but no CMake or compiler, uses the prebuilt binary and runs a task', () => {
     const app = newApp(dir, 'with-scripts');
-    const r = spawnSync(path.join(bin, 'npm'), ['install', '--offline', '--no-audit', '--no-fund', '--foreground-scripts', tarball],
+    const r = spawnSync(path.join(bin, 'npm'), ['install', '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts', tarball],
       { cwd: app, env, encoding: 'utf8', timeout: 280000 });
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, new RegExp(`nativepool: using the prebuilt binary prebuilds/${target}/nativepool.node`));
@@ -89,7 +91,7 @@ describe('install without a compiler', function () {
 
   it('works when install scripts are skipped (--ignore-scripts): the prebuilt binary loads at require time', () => {
     const app = newApp(dir, 'ignore-scripts');
-    const r = spawnSync(path.join(bin, 'npm'), ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball],
+    const r = spawnSync(path.join(bin, 'npm'), ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball],
       { cwd: app, env, encoding: 'utf8', timeout: 280000 });
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     assert.doesNotMatch(r.stdout, /using the prebuilt binary/, 'the install script did not run');
@@ -101,7 +103,7 @@ describe('install without a compiler', function () {
 
   it('fails with one message naming CMake and a C++20 compiler when the prebuilt binary does not load and neither is on the PATH', () => {
     const app = newApp(dir, 'broken-prebuild');
-    const r = spawnSync(path.join(bin, 'npm'), ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball],
+    const r = spawnSync(path.join(bin, 'npm'), ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball],
       { cwd: app, env, encoding: 'utf8', timeout: 280000 });
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     const pkg = path.join(app, 'node_modules', 'nativepool');
