@@ -1,9 +1,18 @@
 'use strict';
 // Loads the addon once per environment (main thread and each worker).
+// NATIVEPOOL_ADDON=/abs/path/nativepool.node loads that file instead of the
+// usual candidates (the sanitizer run uses it for its instrumented build).
 const path = require('node:path');
 const fs = require('node:fs');
 
 function load() {
+  const forced = process.env.NATIVEPOOL_ADDON;
+  if (forced) {
+    if (!path.isAbsolute(forced) || !fs.existsSync(forced)) {
+      throw new Error(`nativepool: NATIVEPOOL_ADDON must be the absolute path of a built nativepool.node, got ${JSON.stringify(forced)}`);
+    }
+    return require(forced);
+  }
   const root = path.resolve(__dirname, '..');
   const candidates = [
     path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'nativepool.node'),
