@@ -1,0 +1,268 @@
+#!/usr/bin/env node
+'use strict';
+// `npm run test:piscina`: Piscina 5.3.2's own test suite, as shipped in its
+// npm package (node_modules/piscina/test/*.test.ts and test/fixtures/), run
+// against this checkout the way a user switching would run it.
+//
+//   node scripts/test-piscina.js                  # against nativepool
+//   node scripts/test-piscina.js --against-piscina # the baseline: real Piscina
+//   node scripts/test-piscina.js pool.test.ts ...  # only these files
+//   options: --file-timeout=SECONDS (60) --keep (the scratch folder) --verbose (stderr of failing files)
+//
+// How: a scratch copy in a temp folder holds Piscina's test/ folder unchanged
+// and, in place of Piscina's package, re-export shims (see writeShims): the
+// tests' `..`, `../dist`, fixtures' `../..` and `import('piscina')` all reach
+// this checkout's `require('nativepool')` / `import 'nativepool'`. Nothing is
+// implemented in a shim. Each file runs alone under
+// `node --import tsx --test` (as Piscina's scripts/run-tests.js does) in its
+// own process group, killed after --file-timeout; tests that never reported
+// (the file hung or crashed first) count as failed. Node 20's --test-timeout
+// applies to the whole file, not to each test, so it is not used. Exit status: non-zero if a test fails that is not
+// in PISCINA_INTERNALS below.
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { parseArgs } = require('node:util');
+
+const root = path.resolve(__dirname, '..');
+const piscinaDir = path.join(root, 'node_modules', 'piscina');
+
+// Tests of Piscina's own internal classes and private mechanisms: no drop-in
+// can pass them without re-implementing Piscina's insides. Key: 'file > test'.
+// A failure here is reported but does not fail the run.
+const PISCINA_INTERNALS = new Map([
+]);
+
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    'against-piscina': { type: 'boolean', default: false },
+    'file-timeout': { type: 'string', default: '60' },
+    keep: { type: 'boolean', default: false },
+    verbose: { type: 'boolean', default: false },
+  },
+});
+const againstPiscina = opts['against-piscina'];
+const fileTimeoutMs = Number(opts['file-timeout']) * 1000;
+
+const link = (target, at) => {
+  fs.mkdirSync(path.dirname(at), { recursive: true });
+  fs.symlinkSync(target, at, fs.statSync(target).isDirectory() ? 'dir' : 'file');
+};
+const write = (file, text) => {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+};
+
+/**
+ * The scratch folder is laid out as Piscina's package is: package.json,
+ * dist/, test/. Its node_modules/piscina links back to it, so `..` (from a
+ * test) and `piscina` (a bare import) are the same package.
+ */
+function makeScratch() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nativepool-piscina-suite-'));
+  fs.cpSync(path.join(piscinaDir, 'test'), path.join(dir, 'test'), { recursive: true });
+  if (againstPiscina) {
+    fs.copyFileSync(path.join(piscinaDir, 'package.json'), path.join(dir, 'package.json'));
+    link(path.join(piscinaDir, 'dist'), path.join(dir, 'dist'));
+  } else {
+    writeShims(dir);
+  }
+  link(dir, path.join(dir, 'node_modules', 'piscina'));
+  // What the tests import besides Piscina (Piscina's devDependencies / optional ones).
+  for (const dep of ['tsx', 'concat-stream', '@napi-rs']) {
+    link(path.join(root, 'node_modules', dep), path.join(dir, 'node_modules', dep));
+  }
+  return dir;
+}
+
+/**
+ * `piscina` as a package that only re-exports nativepool. package.json carries
+ * nativepool's version: the package a user imports is nativepool.
+ * A few tests also import Piscina's private modules directly (dist/common,
+ * dist/symbols, dist/worker_pool: helpers such as getAvailableParallelism and
+ * private symbols); those paths re-export Piscina's real modules, since no
+ * other package has them. Only tests in PISCINA_INTERNALS depend on them for
+ * anything but a helper.
+ */
+function writeShims(dir) {
+  link(root, path.join(dir, 'node_modules', 'nativepool'));
+  const { version } = require(path.join(root, 'package.json'));
+  write(path.join(dir, 'package.json'), `${JSON.stringify({
+    name: 'piscina',
+    version,
+    main: './dist/main.js',
+    exports: { import: './dist/esm-wrapper.mjs', require: './dist/main.js' },
+  }, null, 2)}\n`);
+  const cjs = "'use strict';\nmodule.exports = require('nativepool');\n";
+  write(path.join(dir, 'dist', 'main.js'), cjs);
+  write(path.join(dir, 'dist', 'index.js'), cjs);
+  write(path.join(dir, 'dist', 'esm-wrapper.mjs'), "export * from 'nativepool';\nexport { default } from 'nativepool';\n");
+  for (const mod of ['common.js', 'symbols.js', path.join('worker_pool', 'index.js')]) {
+    const real = path.join(piscinaDir, 'dist', mod);
+    write(path.join(dir, 'dist', mod), `'use strict';\nmodule.exports = require(${JSON.stringify(real)});\n`);
+  }
+}
+
+function nodeArgs(file, extra) {
+  return [
+    '--enable-source-maps', '--import=tsx', '--test',
+    `--test-reporter=${path.join(__dirname, 'piscina-reporter.mjs')}`,
+    ...extra, file,
+  ];
+}
+
+/** Runs `node ... --test file` in its own process group; resolves with the JSON lines it reported. */
+function runFile(dir, file, extra, timeoutMs) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, nodeArgs(file, extra), {
+      cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_TEST_CONTEXT: undefined, NODE_OPTIONS: undefined },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (s) => { out += s; });
+    child.stderr.setEncoding('utf8').on('data', (s) => { err += s; });
+    let timedOut = false;
+    const killGroup = () => {
+      try { process.kill(-child.pid, 'SIGKILL'); } catch (e) { if (e.code !== 'ESRCH') throw e; }
+    };
+    const timer = setTimeout(() => { timedOut = true; killGroup(); }, timeoutMs);
+    process.once('exit', killGroup);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      process.removeListener('exit', killGroup);
+      // The file's own child processes (if any survived it) go with it.
+      killGroup();
+      const results = [];
+      const diagnostics = [];
+      const other = [];
+      for (const line of out.split('\n')) {
+        if (line.startsWith('{"status"')) results.push(JSON.parse(line));
+        else if (line.startsWith('{"diagnostic"')) diagnostics.push(JSON.parse(line).diagnostic);
+        else if (line.startsWith('{"output"')) other.push(JSON.parse(line).output.replace(/\n$/, ''));
+        else if (line.trim() !== '') other.push(line);
+      }
+      resolve({ results, diagnostics, timedOut, code, signal, stdout: other.join('\n'), stderr: err });
+    });
+  });
+}
+
+/** 'file > suite > test', numbered when a file repeats a name (Piscina's does). */
+function keyer(file) {
+  const counts = new Map();
+  return (r) => {
+    const base = [file, ...r.suite, r.name].join(' > ');
+    const n = (counts.get(base) || 0) + 1;
+    counts.set(base, n);
+    return n === 1 ? base : `${base} (${n})`;
+  };
+}
+
+async function runSuiteFile(dir, file) {
+  const rel = path.join('test', file);
+  const abs = path.join(dir, rel);
+  // The runner reports a failed file (a timeout, an error outside any test,
+  // a non-zero exit) as one more result named after the file's path.
+  const isFileResult = (r) => r.suite.length === 0 && r.name === abs;
+  // 1. The file's tests, listed without running any: every name is skipped
+  //    by a pattern nothing matches (Node reports them as skipped).
+  const listing = await runFile(dir, rel, ['--test-name-pattern=^(?!)$'], fileTimeoutMs);
+  const listKey = keyer(file);
+  const expected = listing.results.filter((r) => !isFileResult(r)).map(listKey);
+  // 2. The real run, sequential within the file as Piscina runs it.
+  const t0 = Date.now();
+  const run = await runFile(dir, rel, [], fileTimeoutMs);
+  const secs = (Date.now() - t0) / 1000;
+  const runKey = keyer(file);
+  const tests = [];
+  const seen = new Set();
+  let fileError = null;
+  for (const r of run.results) {
+    if (isFileResult(r)) { fileError = r.error; continue; }
+    const key = runKey(r);
+    seen.add(key);
+    tests.push({ key, status: r.status, error: r.error });
+  }
+  // A test that passed but whose own assertion failed after it ended (Node
+  // reports it as a diagnostic and fails the file): that test failed.
+  for (const message of run.diagnostics) {
+    const m = /^(?:Error: )?Test "(.*)" at .* generated asynchronous activity after the test ended\. This activity created the error "(.*)" and would have caused the test to fail/s.exec(message);
+    const test = m && tests.find((t) => t.status === 'pass' && t.key.endsWith(` > ${m[1]}`));
+    if (test) {
+      test.status = 'fail';
+      test.error = `after the test ended: ${m[2].replace(/\s*\n\s*/g, ' ').trim()}`;
+      fileError = fileError === 'test failed' ? null : fileError;
+    }
+  }
+  const why = run.timedOut ? `did not finish: the file was killed after ${fileTimeoutMs / 1000}s`
+    : `never reported (the file failed: ${fileError || run.signal || `exit code ${run.code}`})`;
+  const missing = expected.filter((key) => !seen.has(key));
+  for (const key of missing) tests.push({ key, status: 'fail', error: why });
+  // A file that failed with every test reported (an error after the tests, a
+  // crash while loading before any test registered): one failure of its own.
+  const attributed = run.diagnostics.length > 0 && fileError === null;
+  if (missing.length === 0 && !attributed && (fileError !== null || run.timedOut || run.code !== 0)) {
+    const printed = `${run.stdout}\n${run.stderr}`.split('\n').find((l) => /^\s*\w*Error\b/.test(l));
+    tests.push({ key: `${file} > (the file itself)`, status: 'fail', error: fileError && fileError !== 'test failed' ? fileError : (printed || fileError || why).trim() });
+  }
+  return { file, tests, secs, run };
+}
+
+function suiteFiles() {
+  const all = fs.readdirSync(path.join(piscinaDir, 'test')).filter((f) => f.endsWith('.test.ts')).sort();
+  if (positionals.length === 0) return all;
+  for (const f of positionals) if (!all.includes(f)) throw new Error(`No such test file in Piscina's suite: ${f}`);
+  return positionals;
+}
+
+async function main() {
+  const files = suiteFiles();
+  const target = againstPiscina ? `piscina ${require(path.join(piscinaDir, 'package.json')).version}` : `nativepool (${root})`;
+  const dir = makeScratch();
+  console.log(`Piscina's test suite (${files.length} files) against ${target}; scratch copy in ${dir}`);
+  const all = [];
+  try {
+    for (const file of files) {
+      const res = await runSuiteFile(dir, file);
+      const pass = res.tests.filter((t) => t.status === 'pass').length;
+      const fail = res.tests.filter((t) => t.status === 'fail').length;
+      console.log(`  ${file}: ${pass} passed, ${fail} failed${res.run.timedOut ? ' (killed)' : ''} (${res.secs.toFixed(1)}s)`);
+      if (opts.verbose && fail > 0) {
+        const text = [res.run.stdout, ...res.run.diagnostics, res.run.stderr].filter((s) => s.trim()).join('\n');
+        if (text) console.log(text.replace(/^/gm, '    | '));
+      }
+      all.push(...res.tests);
+    }
+  } finally {
+    if (opts.keep) console.log(`kept ${dir}`);
+    else fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const passed = all.filter((t) => t.status === 'pass');
+  const failed = all.filter((t) => t.status === 'fail');
+  const skipped = all.filter((t) => t.status === 'skip');
+  const internal = failed.filter((t) => PISCINA_INTERNALS.has(t.key));
+  const real = failed.filter((t) => !PISCINA_INTERNALS.has(t.key));
+  if (real.length > 0) {
+    console.log(`\nFailures (${real.length}):`);
+    for (const t of real) console.log(`  ✗ ${t.key}\n      ${t.error}`);
+  }
+  if (internal.length > 0) {
+    console.log(`\nFailures of listed Piscina-internals tests (${internal.length}, allowed):`);
+    for (const t of internal) console.log(`  - ${t.key}\n      ${t.error}\n      internal: ${PISCINA_INTERNALS.get(t.key)}`);
+  }
+  console.log(`\n${passed.length} passed, ${failed.length} failed${skipped.length ? `, ${skipped.length} skipped` : ''}`
+    + ` (${internal.length} of the failures are listed Piscina internals, ${real.length} are not)`);
+  process.exitCode = real.length > 0 ? 1 : 0;
+}
+
+if (!fs.existsSync(path.join(piscinaDir, 'test'))) {
+  console.error('node_modules/piscina/test is missing: run npm ci (piscina 5.3.2 is a devDependency)');
+  process.exit(1);
+}
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
+
