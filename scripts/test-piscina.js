@@ -193,19 +193,19 @@ async function runSuiteFile(dir, file) {
     if (test) {
       test.status = 'fail';
       test.error = `after the test ended: ${m[2].replace(/\s*\n\s*/g, ' ').trim()}`;
-      fileError = fileError === 'test failed' ? null : fileError;
     }
   }
   const why = run.timedOut ? `did not finish: the file was killed after ${fileTimeoutMs / 1000}s`
     : `never reported (the file failed: ${fileError || run.signal || `exit code ${run.code}`})`;
   const missing = expected.filter((key) => !seen.has(key));
   for (const key of missing) tests.push({ key, status: 'fail', error: why });
-  // A file that failed with every test reported (an error after the tests, a
-  // crash while loading before any test registered): one failure of its own.
-  const attributed = run.diagnostics.length > 0 && fileError === null;
-  if (missing.length === 0 && !attributed && (fileError !== null || run.timedOut || run.code !== 0)) {
+  // A file that failed although none of its tests did (an error after the
+  // tests, a crash while loading before any test registered): one failure.
+  const fileFailed = fileError !== null || run.timedOut || run.code !== 0;
+  if (fileFailed && !tests.some((t) => t.status === 'fail')) {
     const printed = `${run.stdout}\n${run.stderr}`.split('\n').find((l) => /^\s*\w*Error\b/.test(l));
-    tests.push({ key: `${file} > (the file itself)`, status: 'fail', error: fileError && fileError !== 'test failed' ? fileError : (printed || fileError || why).trim() });
+    const reason = fileError && fileError !== 'test failed' ? fileError : (printed || fileError || why).trim();
+    tests.push({ key: `${file} > (the file itself)`, status: 'fail', error: reason });
   }
   return { file, tests, secs, run };
 }
