@@ -10,16 +10,43 @@ function coded(Ctor, code, message, props) {
   return err;
 }
 
+// Where Piscina's tests or its users match on a message, ours contains
+// Piscina's wording (quoted in the comments); the `code` stays ours.
+const lowerFirst = (text) => text.charAt(0).toLowerCase() + text.slice(1);
+
 const errors = {
-  poolClosed: (detail) => coded(Error, 'ERR_POOL_CLOSED', detail || 'The pool is closed'),
-  queueFull: (maxQueue) => coded(Error, 'ERR_QUEUE_FULL', `The task queue is full (maxQueue: ${maxQueue})`),
-  workerExited: (detail) =>
-    coded(Error, 'ERR_WORKER_EXITED', `The worker running this task exited before finishing it${detail ? `: ${detail}` : ''}`),
+  /**
+   * run() after close() or destroy(). Piscina: an AbortError 'The task has
+   * been aborted' whose cause is 'queue is being terminated'. With a detail,
+   * a task the pool ended itself (see destroyed()).
+   */
+  poolClosed: (detail) => {
+    if (detail !== undefined) return errors.destroyed(detail);
+    const err = coded(Error, 'ERR_POOL_CLOSED', 'The task has been aborted');
+    Object.defineProperty(err, 'cause', { value: 'queue is being terminated', writable: true, configurable: true });
+    err.name = 'AbortError';
+    return err;
+  },
+  /** A task destroy() (or a close() past closeTimeout) ended. Piscina: 'Terminating worker thread'. */
+  destroyed: (detail) =>
+    coded(Error, 'ERR_POOL_CLOSED', `Terminating worker thread${detail ? `: ${lowerFirst(detail)}` : ''}`),
+  /**
+   * Piscina: 'Task queue is at limit', or with maxQueue 0 'No task queue
+   * available and all Workers are busy'.
+   */
+  queueFull: (maxQueue) => coded(Error, 'ERR_QUEUE_FULL', maxQueue === 0
+    ? 'No task queue available and all Workers are busy (maxQueue: 0)'
+    : `Task queue is at limit (maxQueue: ${maxQueue})`),
+  /** Piscina: 'worker exited with code: N'. The exit code, when known, is also `exitCode`. */
+  workerExited: (detail, exitCode) => coded(Error, 'ERR_WORKER_EXITED',
+    `The worker running this task exited before finishing it${exitCode === undefined ? '' : ` (worker exited with code: ${exitCode})`}${detail ? `: ${detail}` : ''}`,
+    exitCode === undefined ? undefined : { exitCode }),
   taskTimeout: (ms) => coded(Error, 'ERR_TASK_TIMEOUT', `The task did not finish within ${ms} ms`),
   handlerNotFound: (name, filename) =>
     coded(TypeError, 'ERR_HANDLER_NOT_FOUND', `No function named '${name}' is exported by ${filename}`),
+  /** Piscina: 'filename must be provided to run() or in options object'. */
   noFilename: () =>
-    coded(TypeError, 'ERR_NO_FILENAME', 'No worker filename: pass `filename` to the Pool or to run()'),
+    coded(TypeError, 'ERR_NO_FILENAME', 'No worker file: filename must be provided to run() or in options object'),
   /** An AbortError the way fetch and timers/promises make them. */
   aborted: (reason) => {
     const err = coded(Error, 'ERR_TASK_ABORTED', 'The task has been aborted', reason === undefined ? undefined : { cause: reason });
