@@ -18,10 +18,45 @@ function describe(value) {
   }
 }
 
-function invalid(name, expected, value, Ctor = TypeError) {
-  const err = new Ctor(`Expected ${expected} for ${name} but received ${describe(value)}`);
+// What Piscina 5 says about a bad option, by option: code and users match on
+// these words, so our message begins with them (Piscina's "sync, sync" typo
+// included) and goes on in our words.
+const PISCINA_SAYS = {
+  'options.filename': 'options.filename must be a string or null',
+  'options.name': 'options.name must be a string or null',
+  'options.minThreads': 'options.minThreads must be a non-negative integer',
+  'options.maxThreads': 'options.maxThreads must be a positive integer',
+  'options.idleTimeout': 'options.idleTimeout must be a non-negative integer',
+  "options.maxQueue (or 'auto' or Infinity)": 'options.maxQueue must be a non-negative integer',
+  'options.concurrentTasksPerWorker': 'options.concurrentTasksPerWorker must be a positive integer',
+  'options.atomics': 'options.atomics should be a value of sync, sync or disabled',
+  'options.resourceLimits': 'options.resourceLimits must be an object',
+  'options.taskQueue': 'options.taskQueue must be a TaskQueue object',
+  'options.niceIncrement': 'options.niceIncrement must be a non-negative integer on Unix systems',
+  'options.trackUnmanagedFds': 'options.trackUnmanagedFds must be a boolean value',
+  'options.closeTimeout': 'options.closeTimeout must be a non-negative integer',
+  'options.loadBalancer': 'options.loadBalancer must be a function with at least two args',
+  'options.workerHistogram': 'options.workerHistogram must be a boolean',
+  'options.stricterFIFO': 'options.stricterFIFO must be a boolean',
+};
+
+/**
+ * The error for a bad option: names it, says what was expected and what was
+ * received. `says` is Piscina's sentence for the same mistake, when it has one.
+ */
+function invalid(name, expected, value, Ctor = TypeError, says = PISCINA_SAYS[name]) {
+  const ours = `xpected ${expected} for ${name} but received ${describe(value)}`;
+  const err = new Ctor(says ? `${says}: e${ours}` : `E${ours}`);
   err.code = Ctor === RangeError ? 'ERR_OUT_OF_RANGE' : 'ERR_INVALID_ARG_TYPE';
   return err;
+}
+
+/**
+ * A copy of `options` holding only its own enumerable properties, with no
+ * prototype: nothing set on Object.prototype is ever read as an option.
+ */
+function ownProps(options) {
+  return Object.assign(Object.create(null), options);
 }
 
 const is = {
@@ -62,10 +97,12 @@ function rejectUnknown(kind, given, known) {
 /** Normalizes a path, file:// string or URL to a file URL string. */
 function toFileHref(name, value) {
   if (value instanceof URL) {
-    if (value.protocol !== 'file:' && value.protocol !== 'data:') throw invalid(name, 'a file: URL', value.href);
+    if (value.protocol !== 'file:' && value.protocol !== 'data:') throw invalid(name, 'a file: URL', value.href, TypeError, null);
     return value.href;
   }
-  if (!is.string(value) || value.length === 0) throw invalid(name, 'a non-empty string path, file:// URL string or URL', value);
+  const expected = 'a non-empty string path, file:// URL string or URL';
+  if (!is.string(value)) throw invalid(name, expected, value);
+  if (value.length === 0) throw invalid(name, expected, value, TypeError, null);
   if (/^(file|data):/i.test(value)) return value;
   return pathToFileURL(path.resolve(value)).href;
 }
@@ -87,15 +124,20 @@ const DEFAULTS = Object.freeze({
 });
 
 // Piscina v5's option names: all are accepted so code moves over unchanged.
-// atomics, niceIncrement, trackUnmanagedFds, taskQueue, loadBalancer and
-// workerHistogram are accepted and validated but have no effect (README).
+// atomics, useAtomics, niceIncrement, taskQueue, loadBalancer and
+// workerHistogram are validated as Piscina validates them but have no effect
+// (README). stricterFIFO is what the pool always does: workers pull tasks in
+// submission order within a lane, so nothing needs switching on.
 const POOL_OPTIONS = [
   'filename', 'name', 'minThreads', 'maxThreads', 'idleTimeout', 'maxQueue',
   'concurrentTasksPerWorker', 'resourceLimits', 'argv', 'execArgv', 'env',
   'workerData', 'closeTimeout', 'recordTiming', 'atomics', 'useAtomics', 'niceIncrement',
-  'trackUnmanagedFds', 'taskQueue', 'loadBalancer', 'workerHistogram', 'lanes', 'laneWeights',
+  'trackUnmanagedFds', 'taskQueue', 'loadBalancer', 'workerHistogram', 'stricterFIFO', 'lanes', 'laneWeights',
   'stdout', 'stderr',
 ];
+
+/** setTimeout's largest delay; a longer timeout (or Infinity) means never, and reads as Infinity. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function checkCount(name, v, min) {
   if (!is.integer(v)) throw invalid(name, `an integer >= ${min}`, v, typeof v === 'number' ? RangeError : TypeError);
@@ -103,128 +145,153 @@ function checkCount(name, v, min) {
   return v;
 }
 
+/** A number of milliseconds >= 0; above setTimeout's range it is Infinity (never). */
+function checkTimeout(name, v) {
+  if (typeof v !== 'number' || Number.isNaN(v)) throw invalid(name, 'a number of milliseconds >= 0 (Infinity: never)', v);
+  if (v < 0) throw invalid(name, 'a number of milliseconds >= 0 (Infinity: never)', v, RangeError);
+  return v > MAX_TIMER_MS ? Infinity : v;
+}
+
+/** Piscina's isTaskQueue(): an object with size, push(), shift() and remove(). */
+function isTaskQueue(v) {
+  return is.object(v) && 'size' in v && is.fn(v.push) && is.fn(v.shift) && is.fn(v.remove);
+}
+
+/**
+ * Validates `new Pool(options)` and returns the options the pool uses. Only
+ * own properties of `options` are read. The result has every option name as
+ * an own property (undefined when not given), so reading one never reaches
+ * Object.prototype either.
+ */
 function validatePoolOptions(options) {
   if (options === undefined) options = {};
   if (!is.plainObject(options)) throw invalid('options', 'an object', options);
-  rejectUnknown('option', options, POOL_OPTIONS);
-  const o = { ...DEFAULTS };
-  if (options.filename !== undefined && options.filename !== null) o.filename = toFileHref('options.filename', options.filename);
-  if (options.name !== undefined) {
-    if (!is.string(options.name) || options.name.length === 0) throw invalid('options.name', 'a non-empty string', options.name);
-    o.name = options.name;
+  const given = ownProps(options);
+  rejectUnknown('option', given, POOL_OPTIONS);
+  const o = { ...Object.fromEntries(POOL_OPTIONS.map((k) => [k, undefined])), ...DEFAULTS };
+  if (given.filename !== undefined && given.filename !== null) o.filename = toFileHref('options.filename', given.filename);
+  if (given.name !== undefined) {
+    if (!is.string(given.name) || given.name.length === 0) throw invalid('options.name', 'a non-empty string', given.name);
+    o.name = given.name;
   }
-  const hasMin = options.minThreads !== undefined;
-  const hasMax = options.maxThreads !== undefined;
-  if (hasMin) o.minThreads = checkCount('options.minThreads', options.minThreads, 0);
-  if (hasMax) o.maxThreads = checkCount('options.maxThreads', options.maxThreads, 1);
+  const hasMin = given.minThreads !== undefined;
+  const hasMax = given.maxThreads !== undefined;
+  if (hasMin) o.minThreads = checkCount('options.minThreads', given.minThreads, 0);
+  if (hasMax) o.maxThreads = checkCount('options.maxThreads', given.maxThreads, 1);
   if (hasMin && !hasMax) o.maxThreads = Math.max(o.maxThreads, o.minThreads, 1);
   if (hasMax && !hasMin) o.minThreads = Math.min(o.minThreads, o.maxThreads);
   if (o.minThreads > o.maxThreads) {
-    throw invalid('options.minThreads', `an integer <= options.maxThreads (${o.maxThreads})`, o.minThreads, RangeError);
+    throw invalid('options.minThreads', `an integer <= options.maxThreads (${o.maxThreads})`, o.minThreads, RangeError,
+      'options.minThreads and options.maxThreads must not conflict');
   }
-  if (options.idleTimeout !== undefined) {
-    const v = options.idleTimeout;
-    if (typeof v !== 'number' || Number.isNaN(v)) throw invalid('options.idleTimeout', 'a number of milliseconds >= 0', v);
-    if (v < 0) throw invalid('options.idleTimeout', 'a number of milliseconds >= 0', v, RangeError);
-    o.idleTimeout = v;
+  if (given.idleTimeout !== undefined) o.idleTimeout = checkTimeout('options.idleTimeout', given.idleTimeout);
+  if (given.concurrentTasksPerWorker !== undefined) {
+    o.concurrentTasksPerWorker = checkCount('options.concurrentTasksPerWorker', given.concurrentTasksPerWorker, 1);
   }
-  if (options.concurrentTasksPerWorker !== undefined) {
-    o.concurrentTasksPerWorker = checkCount('options.concurrentTasksPerWorker', options.concurrentTasksPerWorker, 1);
-  }
-  if (options.maxQueue !== undefined) {
-    const v = options.maxQueue;
+  if (given.maxQueue !== undefined) {
+    const v = given.maxQueue;
     if (v === 'auto') o.maxQueue = o.maxThreads * o.maxThreads;
     else if (v === Infinity) o.maxQueue = Infinity;
     else o.maxQueue = checkCount("options.maxQueue (or 'auto' or Infinity)", v, 0);
   }
-  if (options.closeTimeout !== undefined) {
-    const v = options.closeTimeout;
-    if (typeof v !== 'number' || Number.isNaN(v)) throw invalid('options.closeTimeout', 'a number of milliseconds >= 0', v);
-    if (v < 0) throw invalid('options.closeTimeout', 'a number of milliseconds >= 0', v, RangeError);
-    o.closeTimeout = v;
-  }
-  if (options.recordTiming !== undefined) {
-    if (typeof options.recordTiming !== 'boolean') throw invalid('options.recordTiming', 'a boolean', options.recordTiming);
-    o.recordTiming = options.recordTiming;
-  }
+  if (given.closeTimeout !== undefined) o.closeTimeout = checkTimeout('options.closeTimeout', given.closeTimeout);
   for (const key of ['argv', 'execArgv']) {
-    if (options[key] === undefined) continue;
-    if (!Array.isArray(options[key])) throw invalid(`options.${key}`, 'an array', options[key]);
-    o[key] = options[key].map((a, i) => {
+    if (given[key] === undefined) continue;
+    if (!Array.isArray(given[key])) throw invalid(`options.${key}`, 'an array', given[key]);
+    o[key] = given[key].map((a, i) => {
       if (key === 'execArgv' && !is.string(a)) throw invalid(`options.${key}[${i}]`, 'a string', a);
       return key === 'argv' ? String(a) : a;
     });
   }
-  if (options.env !== undefined && options.env !== null && !is.object(options.env) && typeof options.env !== 'symbol') {
-    throw invalid('options.env', 'an object or worker_threads.SHARE_ENV', options.env);
+  if (given.env !== undefined && given.env !== null && !is.object(given.env) && typeof given.env !== 'symbol') {
+    throw invalid('options.env', 'an object or worker_threads.SHARE_ENV', given.env);
   }
-  if (options.env !== undefined) o.env = options.env;
-  if (options.resourceLimits !== undefined) {
-    const r = options.resourceLimits;
-    if (!is.plainObject(r)) throw invalid('options.resourceLimits', 'an object', r);
+  o.env = given.env;
+  if (given.resourceLimits !== undefined) {
+    if (!is.plainObject(given.resourceLimits)) throw invalid('options.resourceLimits', 'an object', given.resourceLimits);
+    const r = ownProps(given.resourceLimits);
     rejectUnknown('resourceLimits option', r, ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb']);
     for (const [k, v] of Object.entries(r)) {
       if (typeof v !== 'number' || !(v > 0)) throw invalid(`options.resourceLimits.${k}`, 'a positive number', v, typeof v === 'number' ? RangeError : TypeError);
     }
     o.resourceLimits = { ...r };
   }
-  if ('workerData' in options) o.workerData = options.workerData;
-  if (options.lanes !== undefined) {
-    o.lanes = checkCount('options.lanes', options.lanes, 1);
+  if ('workerData' in given) o.workerData = given.workerData;
+  if (given.lanes !== undefined) {
+    o.lanes = checkCount('options.lanes', given.lanes, 1);
     if (o.lanes > 64) throw invalid('options.lanes', 'an integer from 1 to 64', o.lanes, RangeError);
   }
-  if (options.laneWeights !== undefined) {
-    const w = options.laneWeights;
+  if (given.laneWeights !== undefined) {
+    const w = given.laneWeights;
     if (!Array.isArray(w) || w.length === 0) throw invalid('options.laneWeights', 'a non-empty array of positive integers', w);
     w.forEach((x, i) => checkCount(`options.laneWeights[${i}]`, x, 1));
-    if (options.lanes !== undefined && w.length !== o.lanes) {
+    if (given.lanes !== undefined && w.length !== o.lanes) {
       throw invalid('options.laneWeights', `an array of options.lanes (${o.lanes}) weights`, w, RangeError);
     }
     o.lanes = w.length;
     o.laneWeights = [...w];
   }
-  for (const key of ['stdout', 'stderr', 'trackUnmanagedFds', 'useAtomics']) {
-    if (options[key] !== undefined && typeof options[key] !== 'boolean') throw invalid(`options.${key}`, 'a boolean', options[key]);
-    if (options[key] !== undefined) o[key] = options[key];
+  for (const key of ['recordTiming', 'stdout', 'stderr', 'trackUnmanagedFds', 'useAtomics', 'workerHistogram', 'stricterFIFO']) {
+    if (given[key] !== undefined && typeof given[key] !== 'boolean') throw invalid(`options.${key}`, 'a boolean', given[key]);
+    if (given[key] !== undefined) o[key] = given[key];
   }
-  if (options.atomics !== undefined && !['sync', 'async', 'disabled'].includes(options.atomics)) {
-    throw invalid('options.atomics', "'sync', 'async' or 'disabled'", options.atomics);
+  // Piscina treats null as "not given" for atomics.
+  if (given.atomics !== undefined && given.atomics !== null && !['sync', 'async', 'disabled'].includes(given.atomics)) {
+    throw invalid('options.atomics', "'sync', 'async' or 'disabled'", given.atomics);
   }
-  if (options.niceIncrement !== undefined && !is.integer(options.niceIncrement)) {
-    throw invalid('options.niceIncrement', 'an integer', options.niceIncrement);
+  o.atomics = given.atomics;
+  if (given.niceIncrement !== undefined) {
+    const v = given.niceIncrement;
+    if (!is.integer(v)) throw invalid('options.niceIncrement', 'an integer', v);
+    // Windows takes thread priorities, some negative; elsewhere it only lowers priority.
+    if (v < 0 && process.platform !== 'win32') throw invalid('options.niceIncrement', 'an integer >= 0', v, RangeError);
+    o.niceIncrement = v;
   }
+  if (given.taskQueue !== undefined && !isTaskQueue(given.taskQueue)) {
+    throw invalid('options.taskQueue', 'an object with size, push(), shift() and remove()', given.taskQueue);
+  }
+  o.taskQueue = given.taskQueue;
+  if (given.loadBalancer !== undefined && !is.fn(given.loadBalancer)) {
+    throw invalid('options.loadBalancer', 'a function', given.loadBalancer);
+  }
+  o.loadBalancer = given.loadBalancer;
   return o;
 }
 
 const RUN_OPTIONS = ['name', 'filename', 'transferList', 'signal', 'priority'];
 
-/** Returns null when valid, else the error to reject run() with. */
+/** Returns null when valid, else the error to reject run() with. Reads own properties only. */
 function validateRunOptions(options) {
   if (options === undefined || options === null) return null;
-  if (!is.plainObject(options)) return invalid('options', 'an object', options);
+  if (!is.plainObject(options)) return invalid('options', 'an object', options, TypeError, 'options must be an object');
+  const given = ownProps(options);
   try {
-    rejectUnknown('run() option', options, RUN_OPTIONS);
+    rejectUnknown('run() option', given, RUN_OPTIONS);
   } catch (err) {
     return err;
   }
-  if (options.name !== undefined && options.name !== null && (!is.string(options.name) || options.name.length === 0)) {
-    return invalid('options.name', 'a non-empty string', options.name);
+  // Piscina's sentences for these are about "arguments".
+  if (given.name !== undefined && given.name !== null && (!is.string(given.name) || given.name.length === 0)) {
+    return invalid('options.name', 'a non-empty string', given.name, TypeError, is.string(given.name) ? null : 'name argument must be a string');
   }
-  if (options.filename !== undefined && options.filename !== null && !is.string(options.filename) && !(options.filename instanceof URL)) {
-    return invalid('options.filename', 'a string or URL', options.filename);
+  if (given.filename !== undefined && given.filename !== null && !is.string(given.filename) && !(given.filename instanceof URL)) {
+    return invalid('options.filename', 'a string or URL', given.filename, TypeError, 'filename argument must be a string');
   }
-  if (options.transferList !== undefined && options.transferList !== null && !Array.isArray(options.transferList)) {
-    return invalid('options.transferList', 'an array', options.transferList);
+  if (given.transferList !== undefined && given.transferList !== null && !Array.isArray(given.transferList)) {
+    return invalid('options.transferList', 'an array', given.transferList, TypeError, 'transferList argument must be an Array');
   }
-  const s = options.signal;
+  const s = given.signal;
   if (s !== undefined && s !== null) {
     const ok = is.object(s) && (is.fn(s.addEventListener) || is.fn(s.once) || is.fn(s.on));
-    if (!ok) return invalid('options.signal', "an AbortSignal or an EventEmitter that emits 'abort'", s);
+    if (!ok) {
+      return invalid('options.signal', "an AbortSignal or an EventEmitter that emits 'abort'", s, TypeError,
+        is.object(s) ? null : 'signal argument must be an object');
+    }
   }
-  if (options.priority !== undefined && (typeof options.priority !== 'number' || Number.isNaN(options.priority))) {
-    return invalid('options.priority', 'a number', options.priority);
+  if (given.priority !== undefined && (typeof given.priority !== 'number' || Number.isNaN(given.priority))) {
+    return invalid('options.priority', 'a number', given.priority);
   }
   return null;
 }
 
-module.exports = { DEFAULTS, POOL_OPTIONS, validatePoolOptions, validateRunOptions, toFileHref, invalid };
+module.exports = { DEFAULTS, POOL_OPTIONS, MAX_TIMER_MS, validatePoolOptions, validateRunOptions, toFileHref, invalid, ownProps };
