@@ -14,7 +14,7 @@ const path = require('node:path');
 const binding = require('./binding');
 const { STATUS, INIT_KEY } = require('./protocol');
 const { errors, deserializeError } = require('./errors');
-const { validatePoolOptions, validateRunOptions, toFileHref } = require('./options');
+const { validatePoolOptions, validateRunOptions, toFileHref, ownProps } = require('./options');
 const { takeTransferables, isMovable, buffer } = require('./transfer');
 const { SabTable, makeCodecHooks } = require('./channel');
 
@@ -138,6 +138,7 @@ class Pool extends EventEmitter {
     if (options !== undefined && options !== null) {
       const bad = validateRunOptions(options);
       if (bad) return Promise.reject(bad);
+      options = ownProps(options); // nothing inherited is read, as in validateRunOptions()
       if ((options.filename !== undefined && options.filename !== null) || options.name) {
         let href = o.filename;
         if (options.filename !== undefined && options.filename !== null) {
@@ -319,7 +320,9 @@ class Pool extends EventEmitter {
   #spawn() {
     const o = this.#options;
     const consumerId = this.#native.addConsumer();
+    // No prototype: Worker must not read execArgv, env, ... from Object.prototype.
     const workerOptions = {
+      __proto__: null,
       workerData: o.workerData,
       argv: o.argv,
       execArgv: o.execArgv,
