@@ -31,7 +31,7 @@ declare namespace Pool {
     env?: Record<string, string | undefined> | symbol;
     /** Available as `Pool.workerData` (and worker_threads' workerData) in workers. */
     workerData?: unknown;
-    /** ms close() waits for queued and running tasks. Default: `30000`. */
+    /** ms close() waits for queued and running tasks; `Infinity`: no limit. Default: `30000`. */
     closeTimeout?: number;
     /** Keep run/wait time histograms. Default: `true`. */
     recordTiming?: boolean;
@@ -42,6 +42,8 @@ declare namespace Pool {
     stdout?: boolean;
     stderr?: boolean;
     trackUnmanagedFds?: boolean;
+    /** Accepted (Piscina's option): queued tasks already run in submission order within a lane. */
+    stricterFIFO?: boolean;
     /** Accepted for Piscina compatibility; no effect. */
     atomics?: 'sync' | 'async' | 'disabled';
     /** Accepted for Piscina compatibility; no effect. */

@@ -120,6 +120,7 @@ const DEFAULTS = Object.freeze({
   concurrentTasksPerWorker: 1,
   closeTimeout: 30000,
   recordTiming: true,
+  stricterFIFO: false,
   lanes: 3,
 });
 

@@ -23,7 +23,7 @@ describe('README', () => {
 
   it('documents every literal default of new Pool() as the code has it', () => {
     const literal = (v) => (typeof v === 'string' ? `\`'${v}'\`` : `\`${v}\``);
-    for (const key of ['name', 'idleTimeout', 'maxQueue', 'concurrentTasksPerWorker', 'closeTimeout', 'recordTiming', 'lanes']) {
+    for (const key of ['name', 'idleTimeout', 'maxQueue', 'concurrentTasksPerWorker', 'closeTimeout', 'recordTiming', 'stricterFIFO', 'lanes']) {
       assert.equal(docs[key], literal(DEFAULTS[key]), `README default of ${key}`);
     }
     assert.equal(docs.filename, '`null`');
