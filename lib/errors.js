@@ -14,19 +14,22 @@ function coded(Ctor, code, message, props) {
 // Piscina's wording (quoted in the comments); the `code` stays ours.
 const lowerFirst = (text) => text.charAt(0).toLowerCase() + text.slice(1);
 
+function closedAbort(cause) {
+  const err = coded(Error, 'ERR_POOL_CLOSED', 'The task has been aborted');
+  Object.defineProperty(err, 'cause', { value: cause, writable: true, configurable: true });
+  err.name = 'AbortError';
+  return err;
+}
+
 const errors = {
   /**
    * run() after close() or destroy(). Piscina: an AbortError 'The task has
    * been aborted' whose cause is 'queue is being terminated'. With a detail,
    * a task the pool ended itself (see destroyed()).
    */
-  poolClosed: (detail) => {
-    if (detail !== undefined) return errors.destroyed(detail);
-    const err = coded(Error, 'ERR_POOL_CLOSED', 'The task has been aborted');
-    Object.defineProperty(err, 'cause', { value: 'queue is being terminated', writable: true, configurable: true });
-    err.name = 'AbortError';
-    return err;
-  },
+  poolClosed: (detail) => (detail !== undefined ? errors.destroyed(detail) : closedAbort('queue is being terminated')),
+  /** A queued task close({ force: true }) drops. Piscina: AbortError 'The task has been aborted', cause 'pool is closed'. */
+  forceClosed: () => closedAbort('pool is closed'),
   /** A task destroy() (or a close() past closeTimeout) ended. Piscina: 'Terminating worker thread'. */
   destroyed: (detail) =>
     coded(Error, 'ERR_POOL_CLOSED', `Terminating worker thread${detail ? `: ${lowerFirst(detail)}` : ''}`),
@@ -41,6 +44,8 @@ const errors = {
   workerExited: (detail, exitCode) => coded(Error, 'ERR_WORKER_EXITED',
     `The worker running this task exited before finishing it${exitCode === undefined ? '' : ` (worker exited with code: ${exitCode})`}${detail ? `: ${detail}` : ''}`,
     exitCode === undefined ? undefined : { exitCode }),
+  /** Emitted as 'error' when close() reaches closeTimeout. Piscina: 'Close operation timed out'. */
+  closeTimeout: (ms) => coded(Error, 'ERR_CLOSE_TIMEOUT', `Close operation timed out (closeTimeout: ${ms} ms); the rest is destroyed`),
   taskTimeout: (ms) => coded(Error, 'ERR_TASK_TIMEOUT', `The task did not finish within ${ms} ms`),
   handlerNotFound: (name, filename) =>
     coded(TypeError, 'ERR_HANDLER_NOT_FOUND', `No function named '${name}' is exported by ${filename}`),

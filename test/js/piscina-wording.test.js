@@ -69,6 +69,21 @@ describe("error messages in Piscina's words", function () {
     assert.match(err.message, /filename must be provided to run\(\) or in options object/);
   });
 
+  it("gives close({ force })'s dropped tasks Piscina's AbortError text with cause 'pool is closed', code ERR_POOL_CLOSED", function () {
+    const err = errors.forceClosed();
+    assert.equal(err.code, 'ERR_POOL_CLOSED');
+    assert.equal(err.name, 'AbortError');
+    assert.equal(err.message, 'The task has been aborted');
+    assert.equal(err.cause, 'pool is closed');
+  });
+
+  it("says 'Close operation timed out' for a close() that reaches closeTimeout, code ERR_CLOSE_TIMEOUT", function () {
+    const err = errors.closeTimeout(5);
+    assert.equal(err.code, 'ERR_CLOSE_TIMEOUT');
+    assert.match(err.message, /^Close operation timed out\b/);
+    assert.match(err.message, /closeTimeout: 5 ms/);
+  });
+
   it("names the exit code as 'worker exited with code: N' and keeps it as exitCode", function () {
     const err = errors.workerExited(undefined, 3);
     assert.equal(err.code, 'ERR_WORKER_EXITED');
