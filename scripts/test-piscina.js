@@ -107,8 +107,8 @@ function makeScratch() {
  * A few tests also import Piscina's private modules directly (dist/common,
  * dist/symbols, dist/worker_pool: helpers such as getAvailableParallelism and
  * private symbols); those paths re-export Piscina's real modules, since no
- * other package has them. Only tests in PISCINA_INTERNALS depend on them for
- * anything but a helper.
+ * other package has them. Beyond helpers (and checking that our symbols are
+ * Piscina's registered ones), only tests in PISCINA_INTERNALS depend on them.
  */
 function writeShims(dir) {
   link(root, path.join(dir, 'node_modules', 'nativepool'));
