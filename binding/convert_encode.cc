@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "convert.h"
+#include "constants.h"
 #include "convert_env.h"
 #include "wire.h"
 
@@ -213,11 +214,11 @@ class Encoder {
     if (t == napi_object) return PlainObject(c);
     uint32_t code = 0;
     Check(napi_get_value_uint32(env_, c, &code));
-    switch (code) {
-      case 1: return MapOrSet(v, true);
-      case 2: return MapOrSet(v, false);
-      case 3: return RegExp(v);
-      case 4: throw Uncloneable(v);
+    switch (static_cast<binding::Classify>(code)) {
+      case binding::Classify::kMap: return MapOrSet(v, true);
+      case binding::Classify::kSet: return MapOrSet(v, false);
+      case binding::Classify::kRegExp: return RegExp(v);
+      case binding::Classify::kUncloneable: throw Uncloneable(v);
       default: return External(v);
     }
   }

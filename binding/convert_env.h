@@ -14,9 +14,12 @@
 
 namespace nativepool::convert_detail {
 
+// The converter's per-environment state: references to the helpers
+// lib/wire-helpers.js made for this environment, and the shape cache.
+// Owned by the environment's AddonData (binding/addon_data.h).
 class EnvState {
  public:
-  explicit EnvState(napi_env env);  // compiles the helpers (convert_env.cc)
+  EnvState(napi_env env, Napi::Object helpers);
 
   napi_value Get(napi_ref r) const {
     napi_value v;
@@ -42,8 +45,11 @@ class EnvState {
 
  private:
   napi_ref Ref(Napi::Object h, const char* name) {
+    Napi::Value v = h.Get(name);
+    if (!v.IsObject() && !v.IsFunction())
+      throw Napi::TypeError::New(Napi::Env(env_), std::string("initialize(helpers): missing helper ") + name);
     napi_ref r;
-    Check(napi_create_reference(env_, h.Get(name), 1, &r));
+    Check(napi_create_reference(env_, v, 1, &r));
     refs_.push_back(Napi::Reference<Napi::Value>(env_, r));
     return r;
   }
@@ -51,8 +57,7 @@ class EnvState {
   std::vector<Napi::Reference<Napi::Value>> refs_;  // owns the refs above
 };
 
-// The helpers of `env`, compiled on first use and dropped by an env cleanup
-// hook (an env lives on one thread, so the list is thread-local).
+// The helpers of `env`; throws if lib has not called initialize() there.
 EnvState& StateFor(napi_env env);
 
 inline constexpr const char* kErrorNames[] = {"Error",       "EvalError",     "RangeError",

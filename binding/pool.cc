@@ -3,32 +3,43 @@
 #include <string>
 #include <vector>
 
+#include "addon_data.h"
+#include "constants.h"
 #include "codec.h"
 #include "convert_util.h"
 
 namespace nativepool::binding {
 
+namespace {
+// Most tasks settled by one JS call; a longer drain is settled in chunks.
+constexpr size_t kSettleChunk = 1024;
+}  // namespace
+
 Napi::Function NativePool::Define(Napi::Env env) {
   return DefineClass(env, "NativePool", {
       InstanceAccessor<&NativePool::Id>("id"),
       InstanceAccessor<&NativePool::Queued>("queued"),
+      InstanceAccessor<&NativePool::Live>("live"),
       InstanceMethod<&NativePool::AddHandler>("addHandler"),
       InstanceMethod<&NativePool::Submit>("submit"),
       InstanceMethod<&NativePool::Cancel>("cancel"),
+      InstanceMethod<&NativePool::RunningAt>("runningAt"),
+      InstanceMethod<&NativePool::Resubmit>("resubmit"),
+      InstanceMethod<&NativePool::Forget>("forget"),
       InstanceMethod<&NativePool::AddConsumer>("addConsumer"),
       InstanceMethod<&NativePool::StopConsumer>("stopConsumer"),
       InstanceMethod<&NativePool::RemoveConsumer>("removeConsumer"),
       InstanceMethod<&NativePool::Drain>("drain"),
       InstanceMethod<&NativePool::Shutdown>("shutdown"),
-      InstanceMethod<&NativePool::Close>("close"),
+      InstanceMethod<&NativePool::CancelQueued>("cancelQueued"),
+      InstanceMethod<&NativePool::Release>("release"),
       InstanceMethod<&NativePool::Stats>("stats"),
       InstanceMethod<&NativePool::HistogramOf>("histogram"),
       InstanceMethod<&NativePool::ResetHistogram>("resetHistogram"),
-      InstanceMethod<&NativePool::CancelQueued>("cancelQueued"),
   });
 }
 
-// new NativePool(settle: (id, status, value) => void,
+// new NativePool(settle: (meta: Float64Array, values: any[]) => void,
 //                { lanes?, weights?, parkSpinNs?, pack?, unpack? })
 NativePool::NativePool(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativePool>(info) {
   Napi::Env env = info.Env();
@@ -55,19 +66,12 @@ NativePool::NativePool(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Native
   // The bell may be rung from any consumer thread; PoolCore serializes it
   // against clear_doorbell(), so it is never called after CloseNow().
   core_->set_doorbell([this] { bell_.NonBlockingCall(); });
-  napi_add_env_cleanup_hook(env, CleanupHook, this);
-  cleanup_registered_ = true;
+  AddonData::Get(env)->Track(this, [this] { CloseNow(); });
 }
 
 NativePool::~NativePool() {
-  if (cleanup_registered_) napi_remove_env_cleanup_hook(Env(), CleanupHook, this);
+  if (AddonData* data = AddonData::Get(Env())) data->Forget(this);
   CloseNow();
-}
-
-void NativePool::CleanupHook(void* arg) {
-  auto* self = static_cast<NativePool*>(arg);
-  self->cleanup_registered_ = false;
-  self->CloseNow();
 }
 
 void NativePool::CloseNow() {
@@ -78,6 +82,13 @@ void NativePool::CloseNow() {
     bell_open_ = false;
     bell_.Release();
   }
+}
+
+void NativePool::ReleaseRefs() {
+  settle_.Reset();
+  side_.pack.Reset();
+  side_.unpack.Reset();
+  retained_.clear();
 }
 
 void NativePool::OnBell(Napi::Env env, Napi::Function, NativePool* self, void*) {
@@ -99,40 +110,78 @@ void NativePool::TaskLeft(Napi::Env env) {
   }
 }
 
-// Settles every completed task: one JS call per task, one native batch.
 void NativePool::Settle(Napi::Env env) {
-  if (settling_) return;  // re-entered from a settle callback: the loop below finishes the job
+  if (settling_) return;  // re-entered from lib's settle: the outer loop drains the rest
   settling_ = true;
+  std::vector<Task*> batch;
   Napi::Value first_error;
   for (Task* t = core_->drain(); t != nullptr; t = core_->drain()) {
-    while (t != nullptr) {
-      Task* next = t->next;
-      std::unique_ptr<Task> owned(t);
-      if (!tracked_.empty()) tracked_.erase(t->id);
-      if (t->status != Status::kCancelled) {
-        TaskLeft(env);
-        Napi::HandleScope scope(env);
-        try {
-          Napi::Value value = env.Undefined();
-          uint32_t status = static_cast<uint32_t>(t->status);
-          if (!t->result.empty()) {
-            try {
-              value = Decode(env, t->result.data(), t->result.size(), side_);
-            } catch (const Napi::Error& e) {
-              value = e.Value();
-              status = static_cast<uint32_t>(Status::kError);
-            }
-          }
-          settle_.Call({Napi::Number::New(env, static_cast<double>(t->id)),
-                        Napi::Number::New(env, status), value});
-        } catch (const Napi::Error& e) {
-          if (first_error.IsEmpty()) first_error = e.Value();
-        }
+    batch.clear();
+    for (; t != nullptr; t = t->next) batch.push_back(t);
+    try {
+      SettleTasks(env, batch);
+    } catch (const Napi::Error& e) {
+      if (e.Value().IsEmpty()) {  // the environment is going away
+        settling_ = false;
+        throw;
       }
-      t = next;
+      if (first_error.IsEmpty()) first_error = e.Value();
     }
   }
   settling_ = false;
+  if (!first_error.IsEmpty()) throw Napi::Error(env, first_error);
+}
+
+// One JS call per chunk: meta = [id, status, consumer, ...], values[i] the
+// i-th value.
+// Every task is freed here, whatever lib does; a throw from lib is rethrown
+// after the whole batch was handed over.
+void NativePool::SettleTasks(Napi::Env env, std::vector<Task*>& tasks) {
+  Napi::Value first_error;
+  size_t at = 0;
+  while (at < tasks.size()) {
+    Napi::HandleScope scope(env);
+    std::vector<std::unique_ptr<Task>> owned;
+    std::vector<Task*> chunk;
+    for (; at < tasks.size() && chunk.size() < kSettleChunk; ++at) {
+      Task* t = tasks[at];
+      owned.emplace_back(t);
+      if (!tracked_.empty()) Untrack(t);
+      // A tombstone (its cancel settled it) or a task whose abort settled it.
+      if (t->status == Status::kCancelled || t->settled_early) continue;
+      if (t->retain && t->status != Status::kOk) Retain(t, false);
+      chunk.push_back(t);
+    }
+    if (chunk.empty()) continue;
+    Napi::Float64Array meta = Napi::Float64Array::New(env, chunk.size() * kSettleStride);
+    Napi::Array values = Napi::Array::New(env, chunk.size());
+    double* m = meta.Data();
+    for (size_t i = 0; i < chunk.size(); ++i) {
+      Task* t = chunk[i];
+      TaskLeft(env);
+      Status status = t->status;
+      if (!t->result.empty()) {
+        try {
+          values.Set(i, Decode(env, t->result.data(), t->result.size(), side_));
+        } catch (const Napi::Error& e) {
+          if (e.Value().IsEmpty()) throw;  // the environment is going away
+          values.Set(i, e.Value());
+          status = Status::kError;
+        }
+      }
+      const uint32_t holder = t->holder.load(std::memory_order_relaxed);
+      m[kSettleStride * i] = static_cast<double>(t->id);
+      m[kSettleStride * i + 1] = static_cast<double>(status);
+      m[kSettleStride * i + 2] = holder == UINT32_MAX ? -1.0 : static_cast<double>(holder);
+    }
+    if (settle_.IsEmpty()) continue;  // released: nobody is listening any more
+    try {
+      settle_.Call({meta, values});
+    } catch (const Napi::Error& e) {
+      if (e.Value().IsEmpty()) throw;
+      if (first_error.IsEmpty()) first_error = e.Value();
+    }
+  }
   if (!first_error.IsEmpty()) throw Napi::Error(env, first_error);
 }
 
@@ -144,6 +193,11 @@ Napi::Value NativePool::Queued(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(core_->scheduler().size_approx()));
 }
 
+// Tasks submitted and not yet settled in JS (the doorbell is ref'd while > 0).
+Napi::Value NativePool::Live(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(live_));
+}
+
 Napi::Value NativePool::AddHandler(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string filename = CheckedString(env, info[0], "filename");
@@ -151,8 +205,21 @@ Napi::Value NativePool::AddHandler(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, core_->add_handler(std::move(filename), std::move(name)));
 }
 
-// submit(id, handler, lane, value, track, moving?): throws DataCloneError,
-// queues nothing. `moving`: ArrayBuffers to move, not copy (codec.h).
+void NativePool::Untrack(Task* t) {
+  auto it = tracked_.find(t->id);
+  if (it != tracked_.end() && it->second == t) tracked_.erase(it);
+}
+
+void NativePool::Retain(Task* t, bool copy) {
+  Retained& r = retained_[t->id];
+  r.handler = t->handler;
+  r.payload = copy ? t->payload : std::move(t->payload);
+}
+
+// submit(id, handler, lane, value, track, moving?, retain?): throws
+// DataCloneError, queues nothing. `moving`: ArrayBuffers to move, not copy
+// (codec.h). track: the task may be cancelled (a signal, a timeout, ...).
+// retain: it may be retried: a failed attempt keeps its bytes (resubmit).
 Napi::Value NativePool::Submit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!bell_open_) throw Napi::Error::New(env, "nativepool: pool is closed");
@@ -162,6 +229,7 @@ Napi::Value NativePool::Submit(const Napi::CallbackInfo& info) {
   t->lane = CheckedUint32(env, info[2], "lane");
   Encode(env, info[3], t->payload, side_, info.Length() > 5 ? info[5] : Napi::Value());
   bool track = info.Length() > 4 && info[4].ToBoolean().Value();
+  t->retain = info.Length() > 6 && info[6].ToBoolean().Value();
   if (track) tracked_[t->id] = t.get();
   if (live_++ == 0 && !bell_refed_) {
     bell_.Ref(env);
@@ -171,24 +239,96 @@ Napi::Value NativePool::Submit(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// cancel(id) -> -1: removed from the queue (will never run);
-//               >= 0: running on that consumer; -2: unknown or finished.
+// cancel(id) -> [state, consumer]: state is a CancelResult (constants.cancel);
+// consumer is the one running it when state is RUNNING, else -1. Whatever the
+// state, lib settles the task now: its result, if one comes, is dropped.
 Napi::Value NativePool::Cancel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint64_t id = CheckedUint64(env, info[0], "id");
+  Napi::Array out = Napi::Array::New(env, 2);
   auto it = tracked_.find(id);
-  if (it == tracked_.end()) return Napi::Number::New(env, -2);
-  Task* t = it->second;
-  if (t->try_cancel()) {
-    tracked_.erase(it);  // the tombstone comes back through completions
-    TaskLeft(env);
-    return Napi::Number::New(env, -1);
+  if (it == tracked_.end()) {
+    // Not cancellable (never tracked) or already handed to lib in this batch.
+    out.Set(0u, Napi::Number::New(env, static_cast<double>(CancelResult::kFinished)));
+    out.Set(1u, Napi::Number::New(env, -1));
+    return out;
   }
-  return Napi::Number::New(env, t->holder.load(std::memory_order_relaxed));
+  Task* t = it->second;
+  tracked_.erase(it);
+  PoolCore::ConsumerId holder = 0;
+  CancelResult r = core_->cancel(t, &holder);
+  TaskLeft(env);
+  // A timed-out attempt may run again: keep its bytes (the attempt itself
+  // may still be in flight, so copy unless it was handed back).
+  if (t->retain) Retain(t, r == CancelResult::kNotStarted);
+  switch (r) {
+    case CancelResult::kNotStarted:
+      delete t;  // handed back: in no queue, held by nobody
+      break;
+    case CancelResult::kRemoved:
+      break;  // the tombstone is freed by whoever pops it
+    case CancelResult::kRunning:
+    case CancelResult::kFinished:
+      t->settled_early = true;  // it comes back through drain(), unsettled
+      break;
+  }
+  out.Set(0u, Napi::Number::New(env, static_cast<double>(r)));
+  out.Set(1u, Napi::Number::New(env, r == CancelResult::kRunning ? static_cast<double>(holder) : -1.0));
+  return out;
 }
 
+// runningAt(id) -> [consumer, slot] while a worker runs tracked task `id`,
+// else null (queued, held but not started, done, or not tracked).
+Napi::Value NativePool::RunningAt(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto it = tracked_.find(CheckedUint64(env, info[0], "id"));
+  if (it == tracked_.end()) return env.Null();
+  PoolCore::ConsumerId holder = 0;
+  uint32_t slot = 0;
+  if (!core_->running(it->second, &holder, &slot)) return env.Null();
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::Number::New(env, holder));
+  out.Set(1u, Napi::Number::New(env, slot));
+  return out;
+}
+
+// resubmit(id, lane, track) -> true: runs the bytes a failed attempt of task
+// `id` kept (submit's `retain`) again, as a new attempt with the same id;
+// false if nothing was kept. The new attempt is retained too.
+Napi::Value NativePool::Resubmit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!bell_open_) throw Napi::Error::New(env, "nativepool: pool is closed");
+  uint64_t id = CheckedUint64(env, info[0], "id");
+  uint32_t lane = CheckedUint32(env, info[1], "lane");
+  bool track = info.Length() > 2 && info[2].ToBoolean().Value();
+  auto it = retained_.find(id);
+  if (it == retained_.end()) return Napi::Boolean::New(env, false);
+  auto t = std::make_unique<Task>();
+  t->id = id;
+  t->handler = it->second.handler;
+  t->lane = lane;
+  t->payload = std::move(it->second.payload);
+  t->retain = true;
+  retained_.erase(it);
+  if (track) tracked_[id] = t.get();
+  if (live_++ == 0 && !bell_refed_) {
+    bell_.Ref(env);
+    bell_refed_ = true;
+  }
+  core_->submit(t.release());
+  return Napi::Boolean::New(env, true);
+}
+
+// forget(id): drops the bytes kept for another attempt of task `id`.
+Napi::Value NativePool::Forget(const Napi::CallbackInfo& info) {
+  retained_.erase(CheckedUint64(info.Env(), info[0], "id"));
+  return info.Env().Undefined();
+}
+
+// addConsumer(capacity) -> id: a consumer that holds at most `capacity` tasks.
 Napi::Value NativePool::AddConsumer(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), core_->add_consumer()->id);
+  uint32_t capacity = CheckedUint32(info.Env(), info[0], "capacity");
+  return Napi::Number::New(info.Env(), core_->add_consumer(capacity)->id);
 }
 
 Napi::Value NativePool::StopConsumer(const Napi::CallbackInfo& info) {
@@ -196,7 +336,8 @@ Napi::Value NativePool::StopConsumer(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// removeConsumer(id) -> number of held tasks failed with kWorkerExited.
+// removeConsumer(id) -> number of started tasks failed with kWorkerExited
+// (0 if its own thread abandoned them first). Unstarted ones go back in line.
 Napi::Value NativePool::RemoveConsumer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto id = CheckedUint32(env, info[0], "consumer");
@@ -206,52 +347,38 @@ Napi::Value NativePool::RemoveConsumer(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(failed));
 }
 
+// drain(): settles whatever has completed, now.
 Napi::Value NativePool::Drain(const Napi::CallbackInfo& info) {
   Settle(info.Env());
   return info.Env().Undefined();
 }
 
+// shutdown(): no consumer takes anything from now on; parked ones wake.
 Napi::Value NativePool::Shutdown(const Napi::CallbackInfo& info) {
   core_->scheduler().shutdown();
   return info.Env().Undefined();
 }
 
-// Takes every queued task out of the lanes and settles it with kShutdown
-// (tombstones are just freed). Returns how many were settled.
-size_t NativePool::FailQueued(Napi::Env env) {
-  Task* batch[64];
-  size_t n;
-  std::vector<Task*> leftovers;
-  while ((n = core_->scheduler().try_take(batch, 64)) > 0)
-    leftovers.insert(leftovers.end(), batch, batch + n);
-  size_t settled = 0;
-  for (Task* t : leftovers) {
-    std::unique_ptr<Task> owned(t);
-    tracked_.erase(t->id);
-    if (!t->try_claim()) continue;  // a tombstone
-    TaskLeft(env);
-    ++settled;
-    settle_.Call({Napi::Number::New(env, static_cast<double>(t->id)),
-                  Napi::Number::New(env, static_cast<uint32_t>(Status::kShutdown)),
-                  env.Undefined()});
-  }
-  return settled;
-}
-
-// cancelQueued() -> number of queued tasks rejected; running tasks go on.
+// cancelQueued() -> how many queued tasks were settled as kShutdown (running
+// and held tasks go on). After shutdown(), nothing is queued behind it.
 Napi::Value NativePool::CancelQueued(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(FailQueued(info.Env())));
+  Napi::Env env = info.Env();
+  std::vector<Task*> queued;
+  core_->take_queued(&queued);
+  size_t settled = 0;
+  for (Task* t : queued)
+    if (t->status == Status::kShutdown && !t->settled_early) ++settled;
+  SettleTasks(env, queued);
+  return Napi::Number::New(env, static_cast<double>(settled));
 }
 
-// close(): stop every consumer, settle what completed, fail what is still
-// queued with kShutdown. Running tasks come back as kWorkerExited when their
-// consumers are removed.
-Napi::Value NativePool::Close(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  core_->scheduler().shutdown();
-  Settle(env);
-  FailQueued(env);
-  return env.Undefined();
+// release(): the pool is destroyed and every task settled. Stops the doorbell
+// and drops the JS callbacks, so nothing native keeps the pool alive.
+Napi::Value NativePool::Release(const Napi::CallbackInfo& info) {
+  CloseNow();
+  ReleaseRefs();
+  if (AddonData* data = AddonData::Get(info.Env())) data->Forget(this);
+  return info.Env().Undefined();
 }
 
 Histogram& NativePool::Pick(Napi::Env env, Napi::Value kind) {
@@ -292,13 +419,13 @@ Napi::Value NativePool::ResetHistogram(const Napi::CallbackInfo& info) {
 // stats() -> counters (best-effort); the histograms are histogram(kind, ps).
 Napi::Value NativePool::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  PoolMetrics& m = core_->metrics();
+  const Metrics& m = core_->metrics();
   Napi::Object o = Napi::Object::New(env);
-  o.Set("submitted", static_cast<double>(m.submitted.load(std::memory_order_relaxed)));
-  o.Set("completed", static_cast<double>(m.completed.load(std::memory_order_relaxed)));
-  o.Set("failed", static_cast<double>(m.failed.load(std::memory_order_relaxed)));
-  o.Set("cancelled", static_cast<double>(m.cancelled.load(std::memory_order_relaxed)));
-  o.Set("busyNs", static_cast<double>(m.busy_ns.load(std::memory_order_relaxed)));
+  o.Set("submitted", static_cast<double>(m.submitted()));
+  o.Set("completed", static_cast<double>(m.completed()));
+  o.Set("failed", static_cast<double>(m.failed()));
+  o.Set("cancelled", static_cast<double>(m.cancelled()));
+  o.Set("busyNs", static_cast<double>(m.busy_ns()));
   o.Set("queued", static_cast<double>(core_->scheduler().size_approx()));
   return o;
 }

@@ -1,12 +1,14 @@
-// NativePool: the main-thread face of a PoolCore. Submits tasks, rings back
-// through one ThreadSafeFunction doorbell, and settles a whole batch of
-// completions per ring by calling lib's settle(id, status, value).
+// NativePool: the main-thread face of a PoolCore. Submits tasks, cancels them
+// exactly, rings back through one ThreadSafeFunction doorbell, and settles a
+// whole batch of completions per ring with one call into lib:
+// settle(meta: Float64Array [id, status, consumer, ...], values: Array).
 #pragma once
 
 #include <napi.h>
 
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include "codec.h"
 #include "pool_core.h"
@@ -24,27 +26,33 @@ class NativePool : public Napi::ObjectWrap<NativePool> {
   using Bell = Napi::TypedThreadSafeFunction<NativePool, void, &NativePool::OnBell>;
 
   Napi::Value Id(const Napi::CallbackInfo& info);
+  Napi::Value Queued(const Napi::CallbackInfo& info);
+  Napi::Value Live(const Napi::CallbackInfo& info);
   Napi::Value AddHandler(const Napi::CallbackInfo& info);
   Napi::Value Submit(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
+  Napi::Value RunningAt(const Napi::CallbackInfo& info);
+  Napi::Value Resubmit(const Napi::CallbackInfo& info);
+  Napi::Value Forget(const Napi::CallbackInfo& info);
   Napi::Value AddConsumer(const Napi::CallbackInfo& info);
   Napi::Value StopConsumer(const Napi::CallbackInfo& info);
   Napi::Value RemoveConsumer(const Napi::CallbackInfo& info);
   Napi::Value Drain(const Napi::CallbackInfo& info);
   Napi::Value Shutdown(const Napi::CallbackInfo& info);
-  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value CancelQueued(const Napi::CallbackInfo& info);
+  Napi::Value Release(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value HistogramOf(const Napi::CallbackInfo& info);
   Napi::Value ResetHistogram(const Napi::CallbackInfo& info);
-  Napi::Value CancelQueued(const Napi::CallbackInfo& info);
   Histogram& Pick(Napi::Env env, Napi::Value kind);
-  size_t FailQueued(Napi::Env env);
-  Napi::Value Queued(const Napi::CallbackInfo& info);
 
-  void Settle(Napi::Env env);
+  // Settles `tasks` (freeing them) with one JS call per chunk; skips
+  // tombstones and tasks settled early.
+  void SettleTasks(Napi::Env env, std::vector<Task*>& tasks);
+  void Settle(Napi::Env env);    // drains the completion queue and settles it
   void TaskLeft(Napi::Env env);  // one live task fewer: unref when idle
-  void CloseNow();
-  static void CleanupHook(void* arg);
+  void CloseNow();               // stop ringing; release the doorbell
+  void ReleaseRefs();            // drop the JS callbacks (lets the pool be collected)
 
   std::shared_ptr<PoolCore> core_;
   Napi::FunctionReference settle_;
@@ -52,10 +60,17 @@ class NativePool : public Napi::ObjectWrap<NativePool> {
   Bell bell_;
   bool bell_open_ = false;
   bool bell_refed_ = false;
-  uint64_t live_ = 0;  // submitted, not settled, not cancelled
+  uint64_t live_ = 0;  // attempts submitted, not yet settled in JS
   std::unordered_map<uint64_t, Task*> tracked_;  // tasks that may be cancelled
+  // Payloads of failed attempts that may run again (retries), by task id.
+  struct Retained {
+    uint32_t handler;
+    Bytes payload;
+  };
+  std::unordered_map<uint64_t, Retained> retained_;
+  void Retain(Task* t, bool copy);
+  void Untrack(Task* t);  // forgets t in tracked_ if it is the tracked attempt
   bool settling_ = false;
-  bool cleanup_registered_ = false;
 };
 
 }  // namespace nativepool::binding

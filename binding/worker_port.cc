@@ -4,14 +4,15 @@
 #include <string>
 #include <vector>
 
+#include "addon_data.h"
 #include "codec.h"
+#include "constants.h"
+#include "convert.h"
 #include "convert_util.h"
 
 namespace nativepool::binding {
 
 namespace {
-constexpr uint32_t kMaxBatch = 256;
-
 void CallNotify(Napi::Env env, Napi::Function fn, void*, void*) {
   if (env == nullptr || fn.IsEmpty()) return;
   try {
@@ -21,6 +22,12 @@ void CallNotify(Napi::Env env, Napi::Function fn, void*, void*) {
   }
 }
 using Notify = Napi::TypedThreadSafeFunction<void, void, &CallNotify>;
+
+// A frame lib can decode only on the worker's side channel ('X': it names
+// SharedArrayBuffers, side-channel values, ...) is decoded when the task
+// starts (value(slot)), never in take(): a value handed over by the side
+// channel cannot be handed over twice if the task goes back in line.
+bool NeedsSideChannel(const Bytes& frame) { return !frame.empty() && frame[0] != 'W'; }
 }  // namespace
 
 struct WorkerPort::State {
@@ -30,9 +37,9 @@ struct WorkerPort::State {
   Notify notify;          // rings the worker's loop when armed
   bool notify_open = false;
   bool closed = false;
-  napi_env env = nullptr;
 
-  // Idempotent: fails what this worker still holds, stops its consumer.
+  // Idempotent: fails what this worker had started, requeues the rest,
+  // stops its consumer.
   void Close() {
     if (closed) return;
     closed = true;
@@ -50,12 +57,9 @@ struct WorkerPort::State {
     std::lock_guard<std::mutex> lock(notify_mu);
     if (notify_open) notify.NonBlockingCall();
   }
-  static void Cleanup(void* arg) {
-    // The env is going away (worker exit, terminate): this hook owns one
-    // reference to the state, released here.
-    auto* holder = static_cast<std::shared_ptr<State>*>(arg);
-    (*holder)->Close();
-    delete holder;
+  Task* Held(uint32_t slot) {
+    std::lock_guard<std::mutex> lock(consumer->mu);
+    return slot < consumer->capacity ? consumer->held[slot] : nullptr;
   }
 };
 
@@ -63,13 +67,15 @@ Napi::Function WorkerPort::Define(Napi::Env env) {
   return DefineClass(env, "WorkerPort", {
       InstanceMethod<&WorkerPort::Take>("take"),
       InstanceMethod<&WorkerPort::TryTake>("tryTake"),
+      InstanceMethod<&WorkerPort::Value>("value"),
       InstanceMethod<&WorkerPort::Complete>("complete"),
       InstanceMethod<&WorkerPort::Fail>("fail"),
+      InstanceMethod<&WorkerPort::Release>("release"),
       InstanceMethod<&WorkerPort::ArmAsync>("armAsync"),
       InstanceMethod<&WorkerPort::DisarmAsync>("disarmAsync"),
       InstanceMethod<&WorkerPort::HandlerInfo>("handlerInfo"),
       InstanceMethod<&WorkerPort::Close>("close"),
-      InstanceMethod<&WorkerPort::Progress>("progress"),
+      InstanceMethod<&WorkerPort::Slots>("slots"),
   });
 }
 
@@ -90,12 +96,19 @@ WorkerPort::WorkerPort(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Worker
   state_->notify = Notify::New(env, info[2].As<Napi::Function>(), "nativepool.worker", 0, 1);
   state_->notify.Unref(env);
   state_->notify_open = true;
-  state_->env = env;
-  napi_add_env_cleanup_hook(env, State::Cleanup, new std::shared_ptr<State>(state_));
+  // The environment's cleanup closes the state (worker exit or terminate).
+  std::shared_ptr<State> state = state_;
+  AddonData::Get(env)->Track(this, [state] { state->Close(); });
 }
 
-WorkerPort::~WorkerPort() = default;  // the cleanup hook closes the state
+WorkerPort::~WorkerPort() {
+  if (AddonData* data = AddonData::Get(Env())) data->Forget(this);
+  state_->Close();
+}
 
+// Decodes the eager part of a batch: [slot, handler, value, ...]. A frame
+// that needs the side channel gets `undefined` here and is decoded by
+// value(slot) once the task has started.
 Napi::Value WorkerPort::TakeImpl(Napi::Env env, uint32_t max, bool block) {
   State& s = *state_;
   if (s.closed) return env.Null();
@@ -104,33 +117,29 @@ Napi::Value WorkerPort::TakeImpl(Napi::Env env, uint32_t max, bool block) {
   Task* tasks[kMaxBatch];
   size_t n = s.core->take(*s.consumer, slots, tasks, max, block);
   if (n == 0) {
-    if (block || s.core->scheduler().stopped(s.consumer->id)) return env.Null();
+    if (block || s.core->stopped(*s.consumer)) return env.Null();
     return Napi::Array::New(env, 0);
   }
-  // [slot, handler, value, slot, handler, value, ...]
-  Napi::Array out = Napi::Array::New(env, n * 3);
+  Napi::Array out = Napi::Array::New(env, n * kTakeStride);
   for (size_t i = 0; i < n; ++i) {
     Task* t = tasks[i];
-    Napi::Value value;
+    const size_t at = i * kTakeStride;
+    out.Set(at, Napi::Number::New(env, slots[i]));
+    out.Set(at + 1, Napi::Number::New(env, t->handler));
+    if (NeedsSideChannel(t->payload)) continue;  // value(slot) when it starts
     try {
-      value = Decode(env, t->payload.data(), t->payload.size(), side_);
+      out.Set(at + 2, Decode(env, t->payload.data(), t->payload.size(), side_));
     } catch (const Napi::Error& e) {
-      // The argument cannot be rebuilt here: that task fails, the rest run.
-      Bytes err;
-      try {
-        Encode(env, e.Value(), err, side_);
-      } catch (const Napi::Error&) {
-        err.clear();
-      }
-      s.core->complete(*s.consumer, slots[i], Status::kError, std::move(err));
-      out.Set(i * 3, Napi::Number::New(env, -1));
-      out.Set(i * 3 + 1, Napi::Number::New(env, 0));
-      out.Set(i * 3 + 2, env.Undefined());
-      continue;
+      // Terminated while decoding: leave this task and the rest held and
+      // unstarted; the env cleanup puts them back in line untouched.
+      if (e.Value().IsEmpty()) throw;
+      // The bytes cannot be rebuilt here: hand the error over as the value,
+      // and let lib fail the task when it reaches it.
+      Napi::Object box = Napi::Object::New(env);
+      box.Set("error", e.Value());
+      out.Set(at + 2, box);
+      out.Set(at + 1, Napi::Number::New(env, kBadValue));  // lib: value is { error }
     }
-    out.Set(i * 3, Napi::Number::New(env, slots[i]));
-    out.Set(i * 3 + 1, Napi::Number::New(env, t->handler));
-    out.Set(i * 3 + 2, value);
   }
   return out;
 }
@@ -148,6 +157,17 @@ Napi::Value WorkerPort::TryTake(const Napi::CallbackInfo& info) {
   return TakeImpl(info.Env(), max, false);
 }
 
+// value(slot) -> the argument of a started task whose frame needs the side
+// channel (take() gave `undefined` for it). Throws if it cannot be rebuilt.
+Napi::Value WorkerPort::Value(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint32_t slot = CheckedUint32(env, info[0], "slot");
+  Task* t = state_->Held(slot);
+  if (t == nullptr) throw Napi::Error::New(env, "nativepool: value(slot) of a slot this worker does not hold");
+  // Only this thread completes its slots, so `t` stays valid while we decode.
+  return Decode(env, t->payload.data(), t->payload.size(), side_);
+}
+
 Napi::Value WorkerPort::Finish(const Napi::CallbackInfo& info, Status status) {
   Napi::Env env = info.Env();
   State& s = *state_;
@@ -159,10 +179,18 @@ Napi::Value WorkerPort::Finish(const Napi::CallbackInfo& info, Status status) {
   return Napi::Boolean::New(env, s.core->complete(*s.consumer, slot, status, std::move(bytes)));
 }
 
-// complete(slot, value, moving?) -> true if this settled the task. Throws (and keeps
-// the task held) if value cannot be cloned, so the caller can fail() it.
+// complete(slot, value, moving?) -> true if this settled the task. Throws (and
+// keeps the task held) if value cannot be cloned, so the caller can fail() it.
 Napi::Value WorkerPort::Complete(const Napi::CallbackInfo& info) { return Finish(info, Status::kOk); }
 Napi::Value WorkerPort::Fail(const Napi::CallbackInfo& info) { return Finish(info, Status::kError); }
+
+// release(slot): the worker skipped a task whose slot word it found CANCELLED.
+Napi::Value WorkerPort::Release(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  State& s = *state_;
+  uint32_t slot = CheckedUint32(env, info[0], "slot");
+  return Napi::Boolean::New(env, !s.closed && s.core->release(*s.consumer, slot));
+}
 
 // armAsync() -> true if armed: notify() will be called once when a task is
 // queued or this worker is stopped. false: try tryTake() now.
@@ -200,16 +228,20 @@ Napi::Value WorkerPort::HandlerInfo(const Napi::CallbackInfo& info) {
   return a;
 }
 
-// progress() -> Int32Array(2) over this consumer's progress word: the worker
-// writes the take-order number of each task into [0] right before starting
-// it, so a crash fails only started tasks (see PoolCore::Consumer).
-Napi::Value WorkerPort::Progress(const Napi::CallbackInfo& info) {
+// slots() -> Int32Array over this consumer's slot words (SlotState, see
+// src/task.h): the worker starts slot s with
+// Atomics.compareExchange(words, s, TAKEN, RUNNING) and skips it if that
+// finds CANCELLED.
+Napi::Value WorkerPort::Slots(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto* keep = new std::shared_ptr<PoolCore::Consumer>(state_->consumer);
+  static_assert(sizeof(std::atomic<int32_t>) == sizeof(int32_t) && std::atomic<int32_t>::is_always_lock_free,
+                "the slot words are shared with JS as an Int32Array");
+  const uint32_t n = (*keep)->capacity;
   Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(
-      env, (*keep)->progress, sizeof((*keep)->progress),
+      env, static_cast<void*>((*keep)->words.get()), n * sizeof(int32_t),
       [](Napi::Env, void*, std::shared_ptr<PoolCore::Consumer>* hint) { delete hint; }, keep);
-  return Napi::Int32Array::New(env, 2, ab, 0);
+  return Napi::Int32Array::New(env, n, ab, 0);
 }
 
 Napi::Value WorkerPort::Close(const Napi::CallbackInfo& info) {

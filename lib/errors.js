@@ -1,7 +1,6 @@
 'use strict';
 // Every error nativepool creates comes from a factory here and carries a
 // stable `code`. The binding reports status codes; JS builds the Error.
-const { ERROR_KEY } = require('./protocol');
 
 function coded(Ctor, code, message, props) {
   const err = new Ctor(message);
@@ -10,14 +9,18 @@ function coded(Ctor, code, message, props) {
   return err;
 }
 
+function named(err, name) {
+  Object.defineProperty(err, 'name', { value: name, writable: true, configurable: true, enumerable: false });
+  return err;
+}
+
 // Where Piscina's tests or its users match on a message, ours contains
 // Piscina's wording (quoted in the comments); the `code` stays ours.
 const lowerFirst = (text) => text.charAt(0).toLowerCase() + text.slice(1);
 
 function closedAbort(cause) {
-  const err = coded(Error, 'ERR_POOL_CLOSED', 'The task has been aborted');
+  const err = named(coded(Error, 'ERR_POOL_CLOSED', 'The task has been aborted'), 'AbortError');
   Object.defineProperty(err, 'cause', { value: cause, writable: true, configurable: true });
-  err.name = 'AbortError';
   return err;
 }
 
@@ -40,36 +43,59 @@ const errors = {
   queueFull: (maxQueue) => coded(Error, 'ERR_QUEUE_FULL', maxQueue === 0
     ? 'No task queue available and all Workers are busy (maxQueue: 0)'
     : `Task queue is at limit (maxQueue: ${maxQueue})`),
-  /** Piscina: 'worker exited with code: N'. The exit code, when known, is also `exitCode`. */
-  workerExited: (detail, exitCode) => coded(Error, 'ERR_WORKER_EXITED',
-    `The worker running this task exited before finishing it${exitCode === undefined ? '' : ` (worker exited with code: ${exitCode})`}${detail ? `: ${detail}` : ''}`,
-    exitCode === undefined ? undefined : { exitCode }),
+  /**
+   * The worker running the task went away: `exitCode` when it exited, `cause`
+   * when it threw. Piscina's words for an exit: 'worker exited with code: N'.
+   */
+  workerExited: (detail, props) => coded(Error, 'ERR_WORKER_EXITED',
+    `The worker running this task exited before finishing it${props && props.exitCode !== undefined ? ` (worker exited with code: ${props.exitCode})` : ''}${detail ? `: ${detail}` : ''}`,
+    props),
+  workerOutOfMemory: (cause) =>
+    coded(Error, 'ERR_WORKER_OUT_OF_MEMORY', 'The worker running this task ran out of memory (resourceLimits)', cause === undefined ? undefined : { cause }),
+  /** The worker file could not be loaded (missing, syntax error, top-level throw or exit). */
+  workerInit: (filename, detail, props) =>
+    coded(Error, 'ERR_WORKER_INIT', `The worker file ${filename} could not be loaded${detail ? `: ${detail}` : ''}`, props),
+  handlerLoad: (filename, cause) =>
+    coded(Error, 'ERR_HANDLER_LOAD', `The worker file ${filename} could not be loaded: ${cause && cause.message !== undefined ? cause.message : String(cause)}`, { cause }),
   /** Emitted as 'error' when close() reaches closeTimeout. Piscina: 'Close operation timed out'. */
   closeTimeout: (ms) => coded(Error, 'ERR_CLOSE_TIMEOUT', `Close operation timed out (closeTimeout: ${ms} ms); the rest is destroyed`),
-  taskTimeout: (ms) => coded(Error, 'ERR_TASK_TIMEOUT', `The task did not finish within ${ms} ms`),
+  taskTimeout: (ms) => named(coded(Error, 'ERR_TASK_TIMEOUT', `The task did not finish within ${ms} ms`), 'TimeoutError'),
   handlerNotFound: (name, filename) =>
     coded(TypeError, 'ERR_HANDLER_NOT_FOUND', `No function named '${name}' is exported by ${filename}`),
   /** Piscina: 'filename must be provided to run() or in options object'. */
   noFilename: () =>
     coded(TypeError, 'ERR_NO_FILENAME', 'No worker file: filename must be provided to run() or in options object'),
   /** An AbortError the way fetch and timers/promises make them. */
-  aborted: (reason) => {
-    const err = coded(Error, 'ERR_TASK_ABORTED', 'The task has been aborted', reason === undefined ? undefined : { cause: reason });
-    err.name = 'AbortError';
-    return err;
-  },
+  aborted: (reason) =>
+    named(coded(Error, 'ERR_TASK_ABORTED', 'The task has been aborted', reason === undefined ? undefined : { cause: reason }), 'AbortError'),
   dataClone: (what, cause) => {
-    const err = coded(Error, 'ERR_DATA_CLONE', `${what} could not be cloned`);
-    err.name = 'DataCloneError';
+    const err = named(coded(Error, 'ERR_DATA_CLONE', `${what} could not be cloned`), 'DataCloneError');
     if (cause !== undefined) err.cause = cause;
     return err;
   },
+  internal: (detail) => coded(Error, 'ERR_NATIVEPOOL_INTERNAL', `nativepool: ${detail}`),
+  // --- nativepool/bullmq ---
+  /** The job is gone from Redis before its result reached this producer. */
+  remoteJobLost: (jobId, detail) =>
+    coded(Error, 'ERR_REMOTE_JOB_LOST', `Job ${jobId} is no longer in Redis (${detail}); it may or may not have run`, { jobId }),
+  /** BullMQ failed the job for a reason of its own (no nativepool error in it). */
+  remoteJobFailed: (jobId, reason) =>
+    coded(Error, 'ERR_REMOTE_JOB_FAILED', `Job ${jobId} failed in BullMQ: ${reason}`, { jobId, failedReason: reason }),
+  /** Redis refused or dropped the add; the job may or may not exist. */
+  remoteUnavailable: (jobId, cause) =>
+    coded(Error, 'ERR_REMOTE_UNAVAILABLE', `Job ${jobId} could not be queued: ${cause && cause.message}`, { jobId, cause }),
+  missingPeer: (name, cause) =>
+    coded(Error, 'ERR_MISSING_PEER_DEPENDENCY',
+      `nativepool/bullmq needs the optional peer dependency '${name}': npm install bullmq ioredis`, { cause }),
 };
 
-// --- Errors across threads --------------------------------------------------
-// A thrown Error crosses as a plain record so the receiver can rebuild it with
-// its class name, message, stack, cause and own properties (Piscina keeps only
-// message and stack of a plain Error).
+// --- What a handler throws, across threads -----------------------------------
+// The worker sends every thrown value wrapped: { e: record } for an Error,
+// { v: value } for anything else. Only lib/worker.js makes wrappers, so a
+// handler cannot forge one (a thrown { e: ... } arrives as { v: { e: ... } }).
+// A record keeps an Error's class name, name, message, stack, cause, an
+// AggregateError's errors and its own properties (each wrapped the same way);
+// Piscina keeps message and stack.
 
 const BUILTIN = {
   Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError,
@@ -93,46 +119,98 @@ function isErrorLike(v) {
   return v instanceof Error || Object.prototype.toString.call(v) === '[object Error]';
 }
 
-/** Turns a thrown value into something the wire can carry. */
-function serializeError(err, depth = 0) {
-  if (!isErrorLike(err) || depth > 8) return err;
+const MAX_DEPTH = 8;
+
+function safeGet(obj, key) {
+  try {
+    return { ok: true, value: obj[key] };
+  } catch (err) {
+    return { ok: false, error: err };
+  }
+}
+
+function describeValue(v) {
+  if (v === null) return 'null';
+  if (typeof v === 'function') return `[function ${v.name || 'anonymous'}]`;
+  if (typeof v === 'symbol') return String(v);
+  if (typeof v !== 'object') return String(v);
+  const c = safeGet(v, 'constructor');
+  return `#<${c.ok && c.value && typeof c.value.name === 'string' ? c.value.name : 'Object'}>`;
+}
+
+/**
+ * Wraps a thrown value for the wire. `clean(v)` is applied to own property
+ * values and non-Error throws: identity on the fast path; the fallback path
+ * passes one that replaces what cannot be cloned by a description.
+ */
+function wrapThrown(value, clean = (v) => v, depth = 0) {
+  if (!isErrorLike(value) || depth > MAX_DEPTH) return { v: clean(value) };
+  const err = value;
+  const ctor = safeGet(err, 'constructor');
+  const name = safeGet(err, 'name');
+  const message = safeGet(err, 'message');
+  const stack = safeGet(err, 'stack');
   const record = {
-    [ERROR_KEY]: 1,
-    className: (err.constructor && typeof err.constructor.name === 'string' && err.constructor.name) || 'Error',
-    name: err.name,
-    message: String(err.message),
-    stack: err.stack,
+    className: (ctor.ok && ctor.value && typeof ctor.value.name === 'string' && ctor.value.name) || 'Error',
+    name: name.ok && typeof name.value === 'string' ? name.value : 'Error',
+    message: message.ok ? String(message.value) : '',
+    stack: stack.ok && typeof stack.value === 'string' ? stack.value : undefined,
     props: {},
   };
-  if ('cause' in err) record.cause = serializeError(err.cause, depth + 1);
+  if (Object.hasOwn(err, 'cause') || 'cause' in err) {
+    const cause = safeGet(err, 'cause');
+    if (cause.ok) record.cause = wrapThrown(cause.value, clean, depth + 1);
+  }
   if (err instanceof AggregateError && Array.isArray(err.errors)) {
-    record.errors = err.errors.map((e) => serializeError(e, depth + 1));
+    record.errors = err.errors.map((e) => wrapThrown(e, clean, depth + 1));
   }
   for (const key of Object.keys(err)) {
     if (key === 'cause' || key === 'errors') continue;
-    const v = err[key];
+    const got = safeGet(err, key);
+    if (!got.ok) continue;
+    const v = got.value;
     if (typeof v === 'function' || typeof v === 'symbol') continue;
-    record.props[key] = isErrorLike(v) ? serializeError(v, depth + 1) : v;
+    record.props[key] = wrapThrown(v, clean, depth + 1);
   }
-  return record;
+  return { e: record };
 }
 
-/** Rebuilds what serializeError() made; anything else is returned as is. */
-function deserializeError(v) {
-  if (v === null || typeof v !== 'object' || v[ERROR_KEY] !== 1) return v;
-  const C = classFor(String(v.className || v.name || 'Error'));
-  const err = C === AggregateError ? new AggregateError((v.errors || []).map(deserializeError), v.message) : new C(v.message);
-  if (typeof v.name === 'string' && err.name !== v.name) {
-    Object.defineProperty(err, 'name', { value: v.name, writable: true, configurable: true, enumerable: false });
+/** For the fallback path: a value structuredClone cannot take becomes its description. */
+function cloneableOrDescribed(v) {
+  try {
+    structuredClone(v);
+    return v;
+  } catch {
+    return `[uncloneable ${describeValue(v)}]`;
   }
-  if (typeof v.stack === 'string') {
-    Object.defineProperty(err, 'stack', { value: v.stack, writable: true, configurable: true, enumerable: false });
-  }
-  if ('cause' in v) {
-    Object.defineProperty(err, 'cause', { value: deserializeError(v.cause), writable: true, configurable: true, enumerable: false });
-  }
-  for (const key of Object.keys(v.props || {})) err[key] = deserializeError(v.props[key]);
+}
+
+function isWrapper(v) {
+  return v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype &&
+    (Object.hasOwn(v, 'e') || Object.hasOwn(v, 'v'));
+}
+
+function define(obj, key, value) {
+  Object.defineProperty(obj, key, { value, writable: true, configurable: true, enumerable: false });
+}
+
+/** Rebuilds what wrapThrown() made. Anything else (an Error the binding made) is returned as is. */
+function unwrapThrown(w, depth = 0) {
+  if (!isWrapper(w)) return w;
+  if (Object.hasOwn(w, 'v')) return w.v;
+  const r = w.e;
+  if (r === null || typeof r !== 'object' || depth > MAX_DEPTH) return r;
+  const C = classFor(String(r.className || r.name || 'Error'));
+  const err = C === AggregateError
+    ? new AggregateError(Array.isArray(r.errors) ? r.errors.map((e) => unwrapThrown(e, depth + 1)) : [], r.message)
+    : new C(r.message);
+  if (typeof r.name === 'string' && err.name !== r.name) define(err, 'name', r.name);
+  if (typeof r.stack === 'string') define(err, 'stack', r.stack);
+  else delete err.stack;
+  if (Object.hasOwn(r, 'cause')) define(err, 'cause', unwrapThrown(r.cause, depth + 1));
+  const props = r.props !== null && typeof r.props === 'object' ? r.props : {};
+  for (const key of Object.keys(props)) err[key] = unwrapThrown(props[key], depth + 1);
   return err;
 }
 
-module.exports = { errors, serializeError, deserializeError, isErrorLike };
+module.exports = { errors, wrapThrown, unwrapThrown, cloneableOrDescribed, isErrorLike, describeValue };

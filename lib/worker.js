@@ -1,18 +1,24 @@
 'use strict';
 // The worker-thread entry. It pulls tasks from the pool in native code:
 // port.take() parks this thread until there is work, so an idle worker costs
-// nothing and a busy one never waits for a message to be routed to it.
+// nothing and a busy one never waits for a message to be routed to it. It
+// talks to the pool only through its port (lib/protocol.js `Port`) and its
+// control channel (lib/channel.js).
 //
 // Loop invariant: `inflight` counts tasks started and not yet completed.
 // With nothing in flight the loop parks in take(); with async tasks in flight
 // and spare concurrency it polls with tryTake() and otherwise arms an async
-// notifier so a new task or a settling one wakes it.
+// notifier so a new task or a settling one wakes it. Every task of a batch is
+// started (slot word TAKEN -> RUNNING) or skipped (CANCELLED: port.release)
+// before the next take.
 const { parentPort, receiveMessageOnPort } = require('node:worker_threads');
+const v8 = require('node:v8');
 const binding = require('./binding');
-const { INIT_KEY } = require('./protocol');
-const { errors, serializeError } = require('./errors');
+const { INIT_KEY, SLOT, TAKE_STRIDE, BAD_VALUE, TUNING } = require('./protocol');
+const { errors, wrapThrown, cloneableOrDescribed, isErrorLike, describeValue } = require('./errors');
 const { isMovable, takeTransferables } = require('./transfer');
 const { SabTable, makeCodecHooks, applyControl, waitFor } = require('./channel');
+const { Handlers } = require('./worker-handlers');
 
 const initMessage = receiveMessageOnPort(parentPort);
 if (!initMessage || !initMessage.message || !initMessage.message[INIT_KEY]) {
@@ -28,8 +34,7 @@ function ring() {
   if (w) w();
 }
 
-// Shared buffers: the ones the pool had before this worker started, and the
-// control port on which it announces later ones (lib/channel.js).
+// --- the control channel: shared buffers and side-channel values ------------
 const control = init.control;
 control.unref();
 const sabs = new SabTable(`w${init.consumerId}.`);
@@ -66,115 +71,118 @@ const codec = makeCodecHooks(sabs, {
 });
 
 const port = new binding.WorkerPort(init.poolId, init.consumerId, ring, codec);
+const words = port.slots();
+// starts[slot]: when the task in that slot started (ms on the shared clock
+// performance.timeOrigin + performance.now()), for the pool's timeouts and
+// figures. Sent once; the pool reads it, only this thread writes it.
+const starts = new Float64Array(new SharedArrayBuffer(8 * words.length));
+const clockOrigin = performance.timeOrigin;
+control.postMessage({ starts });
 const concurrency = init.concurrency;
-// progress[0] = take-order number of the task about to start. If this
-// worker dies, the pool fails only tasks it had started; the rest of its
-// batch goes back in line (PoolCore::abandon).
-const progress = port.progress();
-let issued = 0;
+const handlers = new Handlers((index) => port.handlerInfo(index));
 
-// --- handlers ----------------------------------------------------------------
-const modules = new Map(); // href -> Promise<module namespace>
-const handlers = new Map(); // index -> function | Error
-
-function loadModule(href) {
-  let p = modules.get(href);
-  if (!p) {
-    p = import(href);
-    modules.set(href, p);
-  }
-  return p;
-}
-
-async function resolveHandler(index) {
-  const info = port.handlerInfo(index);
-  if (!info) throw new Error(`nativepool: unknown handler ${index}`);
-  const [href, name] = info;
-  let mod = await loadModule(href);
-  // CommonJS arrives as { default: module.exports }; an async module may
-  // export a promise of its handler (Piscina does the same).
-  let fn;
-  if (name === 'default') {
-    fn = mod.default !== undefined ? mod.default : mod;
-    if (fn && typeof fn.then === 'function') fn = await fn;
-    if (fn && typeof fn === 'object' && typeof fn.default === 'function') fn = fn.default;
-  } else {
-    fn = mod[name];
-    // CommonJS: named handlers may hang off module.exports, even when it is
-    // itself a function (Piscina's README: add.multiply = multiply).
-    const cjs = mod.default;
-    if (fn === undefined && cjs !== null && (typeof cjs === 'object' || typeof cjs === 'function')) fn = cjs[name];
-    if (fn && typeof fn.then === 'function') fn = await fn;
-  }
-  if (typeof fn !== 'function') throw errors.handlerNotFound(name, href);
-  return fn;
-}
-
-function handlerFor(index) {
-  const h = handlers.get(index);
-  if (h !== undefined) return h;
-  const p = resolveHandler(index).then(
-    (fn) => {
-      handlers.set(index, fn);
-      return fn;
-    },
-    (err) => {
-      handlers.set(index, { error: err });
-      throw err;
-    },
-  );
-  handlers.set(index, p);
-  return p;
-}
-
-// --- completing ----------------------------------------------------------------
-function complete(slot, result) {
-  if (!isMovable(result)) {
-    try {
-      port.complete(slot, result);
-    } catch (err) {
-      port.fail(slot, serializeError(err));
-    }
-    return;
-  }
-  let moved;
-  try {
-    moved = takeTransferables(result, undefined);
-    port.complete(slot, moved.value, moved.moving);
-  } catch (err) {
-    port.fail(slot, serializeError(err));
-    return;
-  }
-  moved.commit();
-}
+// --- completing ------------------------------------------------------------------
+// Every path from a handler's result or error to the core ends in a call that
+// cannot throw: a value that cannot be cloned fails the task with a
+// DataCloneError; a thrown value that cannot be cloned is described instead.
 
 function fail(slot, err) {
   try {
-    port.fail(slot, serializeError(err));
+    port.fail(slot, wrapThrown(err));
+    return;
+  } catch {
+    // Something in it cannot cross; see below.
+  }
+  let wrapped;
+  try {
+    // An Error keeps its class, message and stack; an own property that
+    // cannot be cloned is replaced by its description. Anything else thrown
+    // that cannot be cloned (a symbol, a function) becomes a DataCloneError.
+    wrapped = isErrorLike(err)
+      ? wrapThrown(err, cloneableOrDescribed)
+      : wrapThrown(errors.dataClone(`The thrown value ${describeValue(err)}`));
+    port.fail(slot, wrapped);
   } catch (cloneErr) {
-    port.fail(slot, serializeError(errors.dataClone('The thrown value', String(cloneErr && cloneErr.message))));
+    let detail;
+    try {
+      detail = String(cloneErr && cloneErr.message);
+    } catch {
+      detail = 'unknown reason';
+    }
+    port.fail(slot, wrapThrown(errors.dataClone('The thrown value', detail)));
   }
 }
 
-// --- the loop ----------------------------------------------------------------------
+function complete(slot, result) {
+  let moved = null;
+  try {
+    if (isMovable(result)) {
+      moved = takeTransferables(result, undefined);
+      port.complete(slot, moved.value, moved.moving);
+    } else {
+      port.complete(slot, result);
+    }
+  } catch (err) {
+    fail(slot, err);
+    return;
+  }
+  if (moved) moved.commit();
+}
+
+// --- recycling ------------------------------------------------------------------
+// maxTasksPerWorker: this worker starts at most init.maxTasks tasks (0: no
+// limit); maxHeapUsedMb: after a task, a heap in use above init.maxHeapBytes
+// (0: no limit) ends it. Either way it tells the pool (which starts its
+// replacement first), finishes what it runs and leaves; tasks it holds
+// unstarted go back in line.
+let started = 0;
+let recycling = false;
+function checkRecycle() {
+  if (recycling) return true;
+  let why = null;
+  if (init.maxTasks > 0 && started >= init.maxTasks) why = 'tasks';
+  else if (init.maxHeapBytes > 0 && v8.getHeapStatistics().used_heap_size > init.maxHeapBytes) why = 'heap';
+  if (why === null) return false;
+  recycling = true;
+  control.postMessage({ recycle: why });
+  return true;
+}
+const limited = init.maxTasks > 0 || init.maxHeapBytes > 0;
+
+// --- running --------------------------------------------------------------------
 let inflight = 0;
 let avgRunNs = 0; // EWMA of run time: short tasks are taken in batches
-const kShortNs = 50_000;
+// While async tasks are in flight this ref'd timer keeps the thread's loop
+// alive: a handler may await something that holds no handle of its own
+// (Atomics.waitAsync, an unref'd timer) and Node would end the thread.
+let keepAlive = null;
 
 function settled() {
-  inflight--;
+  if (limited) checkRecycle();
+  if (--inflight === 0 && keepAlive !== null) {
+    clearInterval(keepAlive);
+    keepAlive = null;
+  }
   ring();
 }
 
+function startAsync(slot, promise) {
+  if (inflight++ === 0 && keepAlive === null) keepAlive = setInterval(() => {}, 1 << 30);
+  promise.then((r) => complete(slot, r), (err) => fail(slot, err)).finally(settled);
+}
+
 function runOne(slot, index, value) {
-  let fn = handlers.get(index);
-  if (typeof fn !== 'function') {
-    if (fn && fn.error) return fail(slot, fn.error);
-    inflight++;
-    Promise.resolve(handlerFor(index))
-      .then((f) => f(value))
-      .then((r) => complete(slot, r), (err) => fail(slot, err))
-      .finally(settled);
+  if (index === BAD_VALUE) return fail(slot, value.error);
+  if (value === undefined) {
+    try {
+      value = port.value(slot); // a frame that needed the side channel
+    } catch (err) {
+      return fail(slot, err);
+    }
+  }
+  const fn = handlers.ready(index);
+  if (fn === undefined) {
+    startAsync(slot, handlers.get(index).then((f) => f(value)));
     return;
   }
   const t0 = process.hrtime.bigint();
@@ -186,11 +194,8 @@ function runOne(slot, index, value) {
     return;
   }
   if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
-    inflight++;
-    Promise.resolve(result)
-      .then((r) => complete(slot, r), (err) => fail(slot, err))
-      .finally(settled);
-    avgRunNs = kShortNs * 4; // async work: take one at a time
+    startAsync(slot, Promise.resolve(result));
+    avgRunNs = TUNING.SHORT_TASK_NS * 4; // async work: take one at a time
     return;
   }
   complete(slot, result);
@@ -216,16 +221,53 @@ async function parkAsync() {
   }
 }
 
+// How many tasks to take when idle: a batch of short sync tasks, else as
+// many as may run at once.
+function batchSize() {
+  const n = avgRunNs < TUNING.SHORT_TASK_NS && concurrency === 1 ? TUNING.SHORT_BATCH : concurrency;
+  return init.maxTasks > 0 ? Math.max(1, Math.min(n, init.maxTasks - started)) : n;
+}
+
+async function runBatch(batch) {
+  for (let i = 0; i < batch.length; i += TAKE_STRIDE) {
+    const slot = batch[i];
+    while (inflight >= concurrency) await waitForWake();
+    if (limited && checkRecycle()) return; // the rest stays unstarted: back in line when we leave
+    // Start it, unless the pool cancelled it while it waited in our batch.
+    starts[slot] = clockOrigin + performance.now();
+    if (Atomics.compareExchange(words, slot, SLOT.TAKEN, SLOT.RUNNING) !== SLOT.TAKEN) {
+      port.release(slot);
+      continue;
+    }
+    started++;
+    runOne(slot, batch[i + 1], batch[i + 2]);
+    if (limited) checkRecycle();
+  }
+}
+
 async function main() {
   if (init.filename) {
-    // Load the default handler before the first task; a failure here is
-    // reported per task, not as a crash (every replacement would crash too).
-    await Promise.resolve(handlerFor(0)).catch(() => {});
+    // Load the default handler before the first task (pool.ready() waits
+    // for this message). A failure is reported per task, not as a crash:
+    // every replacement would fail the same way.
+    try {
+      await handlers.get(0);
+      // What the file queued while loading (an immediate that throws, an
+      // exit) happens before we say it loaded: a file that kills its worker
+      // while loading is a bootstrap failure, not a crash to respawn from.
+      await new Promise(setImmediate);
+      control.postMessage({ loaded: true });
+    } catch (err) {
+      control.postMessage({ loaded: false, error: wrapThrown(err, cloneableOrDescribed) });
+    }
+  } else {
+    control.postMessage({ loaded: true });
   }
   for (;;) {
+    if (recycling) break;
     let batch;
     if (inflight === 0) {
-      const max = avgRunNs < kShortNs && concurrency === 1 ? 32 : concurrency;
+      const max = batchSize();
       batch = port.tryTake(max);
       if (batch !== null && batch.length === 0) {
         // Idle. Give this thread's event loop a turn first (nextTicks,
@@ -250,13 +292,7 @@ async function main() {
       continue;
     }
     if (batch === null) break; // stopped: the pool is retiring this worker
-    for (let i = 0; i < batch.length; i += 3) {
-      issued++;
-      if (batch[i] < 0) continue; // the binding already failed it
-      while (inflight >= concurrency) await waitForWake();
-      progress[0] = issued;
-      runOne(batch[i], batch[i + 1], batch[i + 2]);
-    }
+    await runBatch(batch);
   }
   while (inflight > 0) await waitForWake();
   port.close();
@@ -267,7 +303,7 @@ async function main() {
 
 main().catch((err) => {
   // A bug in this loop, not in a task: let the worker die; the pool fails
-  // what it held with ERR_WORKER_EXITED and replaces it.
+  // what it had started with ERR_WORKER_EXITED and replaces it.
   process.nextTick(() => {
     throw err;
   });

@@ -7,8 +7,8 @@
 // sit on a different cache line from the ones consumers bump.
 //
 // Accounting: each submitted task ends in exactly one of
-//   completed (ran, Status::kOk), failed (ran, Status::kError), or
-//   cancelled (never ran: Status::kCancelled or kShutdown),
+//   completed (ran, Status::kOk), failed (ran: Status::kError, or
+//   kWorkerExited), or cancelled (never ran: a cancel, or Status::kShutdown),
 // so at quiescence submitted == completed + failed + cancelled.
 #pragma once
 
@@ -33,18 +33,22 @@ struct MetricsSnapshot {
 class Metrics {
  public:
   void on_submit() { submitted_.fetch_add(1, std::memory_order_relaxed); }
-  // A consumer finished running a task; status is kOk or kError.
+  // A consumer finished running a task; status is kOk, kError or
+  // kWorkerExited (it was running when its consumer went away).
   void on_ran(Status status, uint64_t wait_ns, uint64_t run_ns) {
     wait.record(wait_ns);
     run.record(run_ns);
+    busy_ns_.fetch_add(run_ns, std::memory_order_relaxed);
     (status == Status::kOk ? completed_ : failed_).fetch_add(1, std::memory_order_relaxed);
   }
+  // A task that never ran: cancelled while queued or held, or shut down.
   void on_cancelled() { cancelled_.fetch_add(1, std::memory_order_relaxed); }
 
   uint64_t submitted() const { return submitted_.load(std::memory_order_relaxed); }
   uint64_t completed() const { return completed_.load(std::memory_order_relaxed); }
   uint64_t failed() const { return failed_.load(std::memory_order_relaxed); }
   uint64_t cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
+  uint64_t busy_ns() const { return busy_ns_.load(std::memory_order_relaxed); }
 
   MetricsSnapshot snapshot() const {
     MetricsSnapshot s;
@@ -65,10 +69,11 @@ class Metrics {
  private:
   // Bumped by the submitting thread; its own line, away from the consumers'.
   alignas(kCacheLine) std::atomic<uint64_t> submitted_{0};
-  // Bumped by consumers.
+  // Bumped by consumers (and by the owner for cancellations).
   alignas(kCacheLine) std::atomic<uint64_t> completed_{0};
   std::atomic<uint64_t> failed_{0};
   std::atomic<uint64_t> cancelled_{0};
+  std::atomic<uint64_t> busy_ns_{0};  // sum of run times, for utilization
 };
 
 }  // namespace nativepool

@@ -34,8 +34,10 @@ PoolCore::~PoolCore() {
   std::lock_guard<std::mutex> lock(consumers_mu_);
   for (auto& [id, c] : consumers_) {
     std::lock_guard<std::mutex> clock(c->mu);
-    for (Task* t : c->held) delete t;
-    c->held.clear();
+    for (Task*& t : c->held) {
+      delete t;
+      t = nullptr;
+    }
     c->abandoned = true;
   }
 }
@@ -65,7 +67,7 @@ void PoolCore::clear_doorbell() {
 
 void PoolCore::submit(Task* t) {
   t->enqueue_ns = now_ns();
-  metrics_.submitted.fetch_add(1, std::memory_order_relaxed);
+  metrics_.on_submit();
   scheduler_.push(t);
 }
 
@@ -86,8 +88,20 @@ bool PoolCore::handler(uint32_t index, std::string* filename, std::string* name)
   return true;
 }
 
-std::shared_ptr<PoolCore::Consumer> PoolCore::add_consumer() {
-  auto c = std::make_shared<Consumer>(scheduler_.add_consumer());
+PoolCore::Consumer::Consumer(ConsumerId id, uint32_t capacity)
+    : id(id),
+      capacity(capacity),
+      held(capacity, nullptr),
+      words(std::make_unique<std::atomic<int32_t>[]>(capacity)) {
+  free_slots.reserve(capacity);
+  // Lowest slot handed out first.
+  for (uint32_t s = capacity; s > 0; --s) free_slots.push_back(s - 1);
+  for (uint32_t s = 0; s < capacity; ++s)
+    words[s].store(static_cast<int32_t>(SlotState::kFree), std::memory_order_relaxed);
+}
+
+std::shared_ptr<PoolCore::Consumer> PoolCore::add_consumer(uint32_t capacity) {
+  auto c = std::make_shared<Consumer>(scheduler_.add_consumer(), std::max<uint32_t>(1, capacity));
   std::lock_guard<std::mutex> lock(consumers_mu_);
   consumers_[c->id] = c;
   live_consumers_.store(consumers_.size(), std::memory_order_relaxed);
@@ -101,16 +115,16 @@ std::shared_ptr<PoolCore::Consumer> PoolCore::consumer(ConsumerId id) const {
 }
 
 void PoolCore::remove_consumer(ConsumerId id) {
-  std::shared_ptr<Consumer> c;
+  std::shared_ptr<Consumer> c = consumer(id);
+  if (!c) return;
+  // Abandon while the consumer can still be found: a cancel() that looks for
+  // a task's holder then always finds it, or finds the task settled.
+  abandon(*c);
   {
     std::lock_guard<std::mutex> lock(consumers_mu_);
-    auto it = consumers_.find(id);
-    if (it == consumers_.end()) return;
-    c = it->second;
-    consumers_.erase(it);
+    consumers_.erase(id);
     live_consumers_.store(consumers_.size(), std::memory_order_relaxed);
   }
-  abandon(*c);
   scheduler_.remove_consumer(id);
 }
 
@@ -120,43 +134,51 @@ size_t PoolCore::take(Consumer& c, uint32_t* slots, Task** tasks, size_t max, bo
   size_t consumers = std::max<size_t>(1, live_consumers_.load(std::memory_order_relaxed));
   size_t share = std::max<size_t>(1, scheduler_.size_approx() / consumers);
   max = std::min(max, share);
+  {
+    std::lock_guard<std::mutex> lock(c.mu);
+    max = std::min(max, c.free_slots.size());
+  }
+  if (max == 0 || stopped(c)) return 0;
+  std::vector<Task*> back;  // popped after this consumer was abandoned
   for (;;) {
     size_t n = block ? scheduler_.take(c.id, tasks, max) : scheduler_.try_take(tasks, max);
     if (n == 0) return 0;
     uint64_t now = now_ns();
     size_t kept = 0;
-    std::lock_guard<std::mutex> lock(c.mu);
-    for (size_t i = 0; i < n; ++i) {
-      Task* t = tasks[i];
-      if (c.abandoned) {
-        // This consumer is being torn down and never started the task: back
-        // in line for another consumer.
-        scheduler_.push(t);
-        continue;
-      }
-      if (!t->try_claim()) {
-        // A tombstone: its owner cancelled it. Hand it back to be freed.
-        t->status = Status::kCancelled;
-        finish(t);
-        continue;
-      }
-      t->start_ns = now;
-      t->holder.store(static_cast<int32_t>(c.id), std::memory_order_relaxed);
-      t->issue_seq = ++c.issued;
-      uint32_t slot;
-      if (!c.free_slots.empty()) {
-        slot = c.free_slots.back();
+    {
+      std::lock_guard<std::mutex> lock(c.mu);
+      for (size_t i = 0; i < n; ++i) {
+        Task* t = tasks[i];
+        if (c.abandoned) {
+          back.push_back(t);  // never claimed: back in line for another consumer
+          continue;
+        }
+        // Before the claim: a cancel() that sees kTaken sees the holder.
+        t->holder.store(c.id, std::memory_order_relaxed);
+        if (!t->try_claim()) {
+          // A tombstone: its owner cancelled it. Hand it back to be freed.
+          t->status = Status::kCancelled;
+          finish(t);
+          continue;
+        }
+        t->start_ns = now;
+        const uint32_t slot = c.free_slots.back();
         c.free_slots.pop_back();
         c.held[slot] = t;
-      } else {
-        slot = static_cast<uint32_t>(c.held.size());
-        c.held.push_back(t);
+        t->slot.store(slot, std::memory_order_relaxed);
+        // relaxed: published to the owner by c.mu, to this consumer's own
+        // start CAS by program order.
+        c.words[slot].store(static_cast<int32_t>(SlotState::kTaken), std::memory_order_relaxed);
+        slots[kept] = slot;
+        tasks[kept] = t;
+        ++kept;
       }
-      slots[kept] = slot;
-      tasks[kept] = t;
-      ++kept;
     }
-    if (kept > 0 || c.abandoned) return kept;
+    if (!back.empty()) {
+      for (Task* t : back) scheduler_.push(t);
+      return 0;
+    }
+    if (kept > 0) return kept;
     // Only tombstones came out: look again (or report empty if non-blocking).
     if (!block) return 0;
   }
@@ -168,10 +190,14 @@ bool PoolCore::complete(Consumer& c, uint32_t slot, Status status, Bytes&& resul
   uint64_t start;
   {
     std::lock_guard<std::mutex> lock(c.mu);
-    if (slot >= c.held.size() || c.held[slot] == nullptr) return false;
+    if (slot >= c.capacity || c.held[slot] == nullptr) return false;
     t = c.held[slot];
     c.held[slot] = nullptr;
+    c.words[slot].store(static_cast<int32_t>(SlotState::kFree), std::memory_order_relaxed);
     c.free_slots.push_back(slot);
+    // relaxed: cancel() reads it under c.mu (or after failing to find the
+    // task in the held set, having taken c.mu).
+    t->state.store(static_cast<uint32_t>(TaskState::kDone), std::memory_order_relaxed);
     start = std::max(t->start_ns, std::min(c.last_end_ns, end));
     c.last_end_ns = end;
   }
@@ -179,52 +205,142 @@ bool PoolCore::complete(Consumer& c, uint32_t slot, Status status, Bytes&& resul
   t->end_ns = end;
   t->status = status;
   t->result = std::move(result);
-  uint64_t run = end - start;
-  metrics_.wait.record(start - t->enqueue_ns);
-  metrics_.run.record(run);
-  metrics_.busy_ns.fetch_add(run, std::memory_order_relaxed);
-  metrics_.completed.fetch_add(1, std::memory_order_relaxed);
-  if (status != Status::kOk) metrics_.failed.fetch_add(1, std::memory_order_relaxed);
+  metrics_.on_ran(status, start - t->enqueue_ns, end - start);
   finish(t);
   return true;
+}
+
+bool PoolCore::release(Consumer& c, uint32_t slot) {
+  std::lock_guard<std::mutex> lock(c.mu);
+  if (slot >= c.capacity || c.held[slot] != nullptr) return false;
+  if (c.words[slot].load(std::memory_order_relaxed) != static_cast<int32_t>(SlotState::kCancelled))
+    return false;
+  c.words[slot].store(static_cast<int32_t>(SlotState::kFree), std::memory_order_relaxed);
+  c.free_slots.push_back(slot);
+  return true;
+}
+
+CancelResult PoolCore::cancel(Task* t, ConsumerId* holder) {
+  for (;;) {
+    if (t->try_cancel()) {
+      metrics_.on_cancelled();
+      return CancelResult::kRemoved;
+    }
+    // Claimed: the failed CAS's acquire makes `holder` readable.
+    std::shared_ptr<Consumer> c = consumer(t->holder.load(std::memory_order_relaxed));
+    if (c) {
+      std::lock_guard<std::mutex> lock(c->mu);
+      // `slot` may be another consumer's by now; then held[slot] != t here.
+      const uint32_t slot = t->slot.load(std::memory_order_relaxed);
+      if (slot < c->capacity && c->held[slot] == t) {
+        int32_t expected = static_cast<int32_t>(SlotState::kTaken);
+        // seq_cst: races with the consumer's start CAS on the same word.
+        if (c->words[slot].compare_exchange_strong(
+                expected, static_cast<int32_t>(SlotState::kCancelled), std::memory_order_seq_cst)) {
+          // Not started: the slot stays reserved until the consumer skips it.
+          c->held[slot] = nullptr;
+          t->state.store(static_cast<uint32_t>(TaskState::kDone), std::memory_order_relaxed);
+          metrics_.on_cancelled();
+          return CancelResult::kNotStarted;
+        }
+        *holder = c->id;
+        return CancelResult::kRunning;
+      }
+    }
+    // Not in that consumer's held set. Under its mutex (taken above) the
+    // task either completed (kDone) or was put back in line (kQueued); a
+    // consumer that has since claimed it again is found on the next round.
+    // acquire: pairs with abandon()'s release store of kQueued.
+    const uint32_t s = t->state.load(std::memory_order_acquire);
+    if (s == static_cast<uint32_t>(TaskState::kDone)) return CancelResult::kFinished;
+    if (s == static_cast<uint32_t>(TaskState::kCancelled)) return CancelResult::kRemoved;  // cancelled twice
+  }
+}
+
+bool PoolCore::running(Task* t, ConsumerId* holder, uint32_t* slot) {
+  // acquire: as in cancel(), a task seen claimed has its holder published.
+  if (t->state.load(std::memory_order_acquire) != static_cast<uint32_t>(TaskState::kTaken)) return false;
+  std::shared_ptr<Consumer> c = consumer(t->holder.load(std::memory_order_relaxed));
+  if (!c) return false;
+  std::lock_guard<std::mutex> lock(c->mu);
+  const uint32_t s = t->slot.load(std::memory_order_relaxed);
+  if (s >= c->capacity || c->held[s] != t) return false;
+  if (c->words[s].load(std::memory_order_seq_cst) != static_cast<int32_t>(SlotState::kRunning)) return false;
+  *holder = c->id;
+  *slot = s;
+  return true;
+}
+
+void PoolCore::take_queued(std::vector<Task*>* out) {
+  Task* batch[64];
+  size_t n;
+  while ((n = scheduler_.try_take(batch, 64)) > 0) {
+    for (size_t i = 0; i < n; ++i) {
+      Task* t = batch[i];
+      if (t->try_claim()) {
+        t->state.store(static_cast<uint32_t>(TaskState::kDone), std::memory_order_relaxed);
+        t->status = Status::kShutdown;
+        metrics_.on_cancelled();
+      } else {
+        t->status = Status::kCancelled;
+      }
+      out->push_back(t);
+    }
+  }
 }
 
 size_t PoolCore::abandon(Consumer& c) {
   std::vector<Task*> orphans;
   std::vector<Task*> unstarted;
+  const bool shut = scheduler_.is_shutdown();
   {
     std::lock_guard<std::mutex> lock(c.mu);
+    if (c.abandoned) return 0;
     c.abandoned = true;
-    const uint32_t started = static_cast<uint32_t>(c.progress[0]);
-    for (Task* t : c.held) {
+    for (uint32_t slot = 0; slot < c.capacity; ++slot) {
+      Task* t = c.held[slot];
       if (t == nullptr) continue;
-      // Signed distance: issue_seq wraps after 2^32 tasks.
-      if (static_cast<int32_t>(t->issue_seq - started) > 0) unstarted.push_back(t);
-      else orphans.push_back(t);
+      c.held[slot] = nullptr;
+      int32_t expected = static_cast<int32_t>(SlotState::kTaken);
+      // seq_cst: races with the consumer's start CAS, should it still run.
+      if (c.words[slot].compare_exchange_strong(
+              expected, static_cast<int32_t>(SlotState::kCancelled), std::memory_order_seq_cst)) {
+        unstarted.push_back(t);
+        // Decided under c.mu, so cancel() never sees it held and kTaken at once.
+        // release: pairs with the acquire load in cancel().
+        t->state.store(static_cast<uint32_t>(shut ? TaskState::kDone : TaskState::kQueued),
+                       std::memory_order_release);
+      } else {
+        orphans.push_back(t);
+        t->state.store(static_cast<uint32_t>(TaskState::kDone), std::memory_order_relaxed);
+      }
     }
-    c.held.clear();
     c.free_slots.clear();
   }
   scheduler_.stop(c.id);
+  uint64_t now = now_ns();
   for (Task* t : unstarted) {
-    // Never started: back in line, claimable again. (If its owner tried to
-    // cancel it meanwhile, the owner already settled it; running it again
-    // settles nothing twice because the owner ignores unknown ids.)
-    t->holder.store(-1, std::memory_order_relaxed);
-    t->state.store(static_cast<uint32_t>(TaskState::kQueued), std::memory_order_release);
-    scheduler_.push(t);
+    if (shut) {
+      t->status = Status::kShutdown;
+      t->end_ns = now;
+      metrics_.on_cancelled();
+      finish(t);
+    } else {
+      // Never started: back in line, claimable again (or cancellable: the
+      // owner may turn it into a tombstone before a consumer pops it).
+      scheduler_.push(t);
+    }
   }
   for (Task* t : orphans) {
     t->status = Status::kWorkerExited;
-    t->end_ns = now_ns();
+    t->end_ns = now;
+    metrics_.on_ran(Status::kWorkerExited, t->start_ns - t->enqueue_ns, now - t->start_ns);
     finish(t);
   }
   return orphans.size();
 }
 
 void PoolCore::finish(Task* t) {
-  if (t->status == Status::kCancelled)
-    metrics_.cancelled.fetch_add(1, std::memory_order_relaxed);
   if (completions_.push(t)) {
     std::lock_guard<std::mutex> lock(bell_mu_);
     if (bell_) bell_();

@@ -1,24 +1,41 @@
 // PoolCore: one pool's shared state, reached from the owner thread (the one
-// that submits and settles) and from every consumer thread (the workers).
+// that submits, cancels and settles) and from every consumer thread (the
+// workers, or a native proxy serving a child process).
 //
-// The path of a task:
-//   owner:    submit(t)        -> scheduler lanes, wakes a parked consumer
-//   consumer: take(c, ...)     -> claims each task (Task::try_claim) and records
-//                                 it in c's held set; tombstones (tasks the
-//                                 owner cancelled) go straight to completions
-//   consumer: complete(c, slot) -> removes it from the held set, pushes it on
-//                                 the completion queue, rings the doorbell iff
-//                                 the queue went empty -> non-empty
-//   owner:    drain()          -> the batch, in completion order
+// The path of a task (states in task.h):
+//   owner:    submit(t)          -> scheduler lanes, wakes a parked consumer
+//   consumer: take(c, ...)       -> claims each task (Task::try_claim) into a
+//                                   slot of c's held set, slot word kTaken;
+//                                   tombstones go straight to completions
+//   consumer: starts slot s      -> CAS word[s] kTaken -> kRunning (no call:
+//                                   the word is shared memory); if the CAS
+//                                   finds kCancelled it skips the task and
+//                                   calls release(c, s)
+//   consumer: complete(c, s)     -> removes it from the held set, pushes it
+//                                   on the completion queue, rings the
+//                                   doorbell iff the queue went empty -> non-empty
+//   owner:    drain()            -> the batch, in completion order
+//   owner:    cancel(t)          -> one of CancelResult, exactly
 //
 // Exactly-once: a taken task is in exactly one consumer's held set until
-// complete() or abandon() removes it under that consumer's mutex; whichever
-// removes it pushes it to completions, so it is settled once. abandon() (the
-// consumer's thread went away) fails every held task with kWorkerExited and
-// stops the consumer; it is idempotent.
+// complete(), cancel() or abandon() removes it under that consumer's mutex;
+// whichever removes it decides its fate, so it is settled once. abandon()
+// (the consumer went away) fails the tasks it had started with
+// kWorkerExited, puts the unstarted ones back in line (or finishes them as
+// kShutdown once the pool is shut down) and stops the consumer; it is
+// idempotent.
 //
-// Lock order: Consumer::mu, then bell_mu_. consumers_mu_ is never held with
-// either.
+// Lock order (a thread holding a lock takes only locks further down):
+//   consumers_mu_        a leaf: looked up, copied out, released
+//   Consumer::mu         held by take() (tombstones), complete(), cancel(),
+//                        abandon(), release(); never around a Scheduler call
+//   bell_mu_             finish() rings under it (also from inside Consumer::mu)
+//   the doorbell's lock  the TSFN's own mutex, inside the bell
+//   handlers_mu_         a leaf
+// take() calls Scheduler::take() (which may park, and whose push/notify path
+// takes the EventCount mutex and may call a WorkerPort's async notifier)
+// only while holding none of these; abandon() and take() push back into the
+// Scheduler after releasing Consumer::mu.
 #pragma once
 
 #include <atomic>
@@ -32,47 +49,33 @@
 #include <vector>
 
 #include "completion_queue.h"
-#include "histogram.h"
+#include "metrics.h"
 #include "scheduler.h"
 #include "task.h"
 
 namespace nativepool {
-
-struct PoolMetrics {
-  std::atomic<uint64_t> submitted{0};
-  std::atomic<uint64_t> completed{0};  // finished by a consumer, ok or error
-  std::atomic<uint64_t> failed{0};     // of those, errors
-  std::atomic<uint64_t> cancelled{0};
-  std::atomic<uint64_t> busy_ns{0};    // sum of run times (for utilization)
-  Histogram wait;  // enqueue -> start
-  Histogram run;   // start -> end
-};
 
 class PoolCore {
  public:
   using ConsumerId = Scheduler::ConsumerId;
 
   struct Consumer {
-    explicit Consumer(ConsumerId id) : id(id) {}
+    Consumer(ConsumerId id, uint32_t capacity);
     const ConsumerId id;
+    const uint32_t capacity;  // slots: the most tasks it may hold at once
     std::mutex mu;
-    std::vector<Task*> held;        // slot -> task (nullptr: free)
-    std::vector<uint32_t> free_slots;
-    bool abandoned = false;
+    std::vector<Task*> held;  // slot -> task, nullptr when not holding one (under mu)
+    std::vector<uint32_t> free_slots;  // under mu
+    // One SlotState per slot. Written under mu except the consumer's start
+    // CAS (kTaken -> kRunning), which races only with the CAS in cancel()
+    // and abandon() (both seq_cst, on the same word: one of them wins).
+    std::unique_ptr<std::atomic<int32_t>[]> words;
+    bool abandoned = false;  // under mu
     // When this consumer last completed a task. A batch is taken at once but
     // run one after another, so a task's real start is the later of its
     // take time and the previous completion (exact for one task at a time,
-    // an estimate for concurrent async tasks).
+    // an estimate for concurrent async tasks). Under mu.
     uint64_t last_end_ns = 0;
-    // Started-vs-taken: every task handed out gets issue_seq = ++issued, and
-    // the consumer writes the issue_seq of each task into `progress` just
-    // before it starts it (the worker writes it through an external
-    // Int32Array, so it costs no call). abandon() fails only the tasks with
-    // issue_seq <= progress; the rest were never started and go back in line.
-    // `progress` is read by abandon() only after the consumer's thread has
-    // stopped running tasks (its env is being torn down, or it has exited).
-    uint32_t issued = 0;  // under mu
-    alignas(8) int32_t progress[2] = {0, 0};
   };
 
   explicit PoolCore(SchedulerOptions options);
@@ -82,7 +85,7 @@ class PoolCore {
 
   uint32_t id() const { return id_; }
   Scheduler& scheduler() { return scheduler_; }
-  PoolMetrics& metrics() { return metrics_; }
+  Metrics& metrics() { return metrics_; }
 
   // --- process-wide registry: workers find their pool by id ---------------
   static std::shared_ptr<PoolCore> create(SchedulerOptions options);
@@ -95,24 +98,44 @@ class PoolCore {
   // --- owner side ----------------------------------------------------------
   void submit(Task* t);
   Task* drain() { return completions_.drain(); }
+  // Exact cancellation (see CancelResult). kNotStarted hands `t` back to the
+  // owner (in no queue, held by nobody); kRunning writes the consumer running
+  // it to *holder; kRemoved leaves a tombstone that comes back through
+  // drain() or take_queued(); kFinished: it is, or will be, in drain().
+  CancelResult cancel(Task* t, ConsumerId* holder);
+  // True if a consumer is running `t` now (held, slot word kRunning): writes
+  // the consumer and the slot. For timeouts: the consumer's thread stamps
+  // when it started each slot.
+  bool running(Task* t, ConsumerId* holder, uint32_t* slot);
+  // After shutdown: pops every queued task. Tombstones are returned as they
+  // are (status kCancelled, theirs to free); the rest as kShutdown.
+  void take_queued(std::vector<Task*>* out);
   uint32_t add_handler(std::string filename, std::string name);
   bool handler(uint32_t index, std::string* filename, std::string* name) const;
 
   // --- consumers -----------------------------------------------------------
-  std::shared_ptr<Consumer> add_consumer();
+  std::shared_ptr<Consumer> add_consumer(uint32_t capacity);
   std::shared_ptr<Consumer> consumer(ConsumerId id) const;
-  // Claims up to `max` tasks into c's held set; writes their slots to
-  // `slots`. block: park until work, stop or shutdown. Returns 0 when
-  // stopped/shut down (block) or when nothing is queued (!block).
+  // Claims up to `max` tasks (never more than free slots, nor more than a
+  // fair share of the queue) into c's held set; writes their slots to
+  // `slots`. block: park until work, stop or shutdown. Returns 0 when c is
+  // stopped or the pool shut down (both modes) or when nothing is queued
+  // (!block).
   size_t take(Consumer& c, uint32_t* slots, Task** tasks, size_t max, bool block);
   // Completes the task in `slot` with `status`; `result` is moved in.
-  // Returns false if the slot is not held (already abandoned or bad slot).
+  // Returns false if the slot is not held (abandoned, cancelled or bad slot).
   bool complete(Consumer& c, uint32_t slot, Status status, Bytes&& result);
-  // Fails every held task the consumer had started with kWorkerExited,
-  // puts the ones it had not started back in line, and stops the consumer.
-  // Returns how many tasks it failed.
+  // The consumer skipped a slot whose word it found kCancelled: frees it.
+  bool release(Consumer& c, uint32_t slot);
+  // Fails every held task the consumer had started with kWorkerExited, puts
+  // the ones it had not started back in line (kShutdown after shutdown), and
+  // stops the consumer. Returns how many tasks it failed. Idempotent.
   size_t abandon(Consumer& c);
+  // abandon(), then forgets the consumer.
   void remove_consumer(ConsumerId id);
+  bool stopped(const Consumer& c) const {
+    return scheduler_.is_shutdown() || scheduler_.stopped(c.id);
+  }
 
  private:
   void finish(Task* t);  // push to completions, ring if it went non-empty
@@ -120,7 +143,7 @@ class PoolCore {
   const uint32_t id_;
   Scheduler scheduler_;
   CompletionQueue completions_;
-  PoolMetrics metrics_;
+  Metrics metrics_;
 
   std::mutex bell_mu_;
   std::function<void()> bell_;

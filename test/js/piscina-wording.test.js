@@ -85,7 +85,7 @@ describe("error messages in Piscina's words", function () {
   });
 
   it("names the exit code as 'worker exited with code: N' and keeps it as exitCode", function () {
-    const err = errors.workerExited(undefined, 3);
+    const err = errors.workerExited('exit code 3', { exitCode: 3 });
     assert.equal(err.code, 'ERR_WORKER_EXITED');
     assert.match(err.message, /worker exited with code: 3/);
     assert.equal(err.exitCode, 3);

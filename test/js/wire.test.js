@@ -9,7 +9,7 @@
 const assert = require('node:assert');
 const path = require('node:path');
 const { MessageChannel, Worker } = require('node:worker_threads');
-const addon = require('../../build/Release/nativepool.node');
+const addon = require('../../lib/binding');
 const { generateValues } = require('./helpers/gen-values');
 
 const { wireEncode, wireDecode, wireRoundTrip } = addon;
@@ -431,7 +431,7 @@ describe('wire format', function () {
   describe('environments', () => {
     it('works in worker threads, each with its own state, and after they exit', async function () {
       this.timeout(30000);
-      const addonPath = path.join(__dirname, '../../build/Release/nativepool.node');
+      const addonPath = path.join(__dirname, '../../lib/binding.js');
       const source = `
         const { parentPort, workerData } = require('node:worker_threads');
         const { wireEncode, wireDecode } = require(workerData.addonPath);

@@ -1,0 +1,28 @@
+// Every number that crosses between the binding and lib/, in one table:
+// exported as `addon.constants` and mirrored by lib/protocol.js, which a test
+// checks against this table.
+#pragma once
+
+#include <napi.h>
+
+#include <cstdint>
+
+namespace nativepool::binding {
+
+// What lib/wire-helpers.js classify() answers for an object that is not a
+// plain object (a plain object comes back as its keys and values).
+enum class Classify : uint32_t { kMap = 1, kSet = 2, kRegExp = 3, kUncloneable = 4, kExternal = 5 };
+
+// The most tasks one take() hands a worker thread.
+inline constexpr uint32_t kMaxBatch = 256;
+// Entries per task in a take batch: [slot, handler, value] (lib/protocol.js TAKE_STRIDE);
+// handler kBadValue: the value could not be rebuilt and is { error }.
+inline constexpr uint32_t kTakeStride = 3;
+inline constexpr int32_t kBadValue = -1;
+// Numbers per task in the settle batch's meta array: [id, status, consumer].
+inline constexpr uint32_t kSettleStride = 3;
+
+// { status, slot, cancel, maxBatch, wire: { classify, viewKinds, errorKinds } }
+Napi::Object Constants(Napi::Env env);
+
+}  // namespace nativepool::binding

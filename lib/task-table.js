@@ -1,0 +1,274 @@
+'use strict';
+// The task table: every task the pool has accepted and not yet settled, by
+// id. It is the only place a task's promise settles, and it settles each
+// exactly once: a record leaves the table before its promise settles, and
+// anything that finds no record (a result after an abort, a second
+// cancellation) does nothing. A retried task stays in the table across its
+// attempts (one attempt in flight at a time, same id), so it too settles once.
+const { AsyncResource } = require('node:async_hooks');
+const { STATUS, CANCEL, SETTLE_STRIDE } = require('./protocol');
+const { errors, unwrapThrown } = require('./errors');
+const { shouldRetry, retryDelay } = require('./retry');
+
+class TaskRecord extends AsyncResource {
+  constructor(id, resolve, reject) {
+    // Piscina's resource type, so tools that filter on it see our tasks.
+    super('Piscina.Task', { requireManualDestroy: true });
+    this.id = id;
+    this.resolve = resolve;
+    this.reject = reject;
+    this.signal = null;
+    this.onAbort = null;
+    this.lane = 0;
+    this.tracked = false; // the binding can cancel it (signal, timeout, retry)
+    this.timeout = Infinity;
+    this.retry = null; // lib/retry.js policy
+    this.attempts = 1;
+    this.live = true; // an attempt is in flight (false while a retry waits)
+    this.retryTimer = null;
+  }
+}
+
+function listen(signal, fn) {
+  if (typeof signal.addEventListener === 'function') signal.addEventListener('abort', fn, { once: true });
+  else if (typeof signal.once === 'function') signal.once('abort', fn);
+  else signal.on('abort', fn);
+}
+
+function unlisten(signal, fn) {
+  if (typeof signal.removeEventListener === 'function') signal.removeEventListener('abort', fn);
+  else if (typeof signal.off === 'function') signal.off('abort', fn);
+  else if (typeof signal.removeListener === 'function') signal.removeListener('abort', fn);
+}
+
+function withAttempts(err, attempts) {
+  if (err !== null && typeof err === 'object') {
+    try {
+      err.attempts = attempts;
+    } catch {
+      // a frozen value: it arrives as it was thrown
+    }
+  }
+  return err;
+}
+
+class TaskTable {
+  #records = new Map(); // id -> TaskRecord
+  #nextId = 1;
+  #native;
+  #channel;
+  #hooks;
+  completed = 0; // records settled by their worker's outcome (not by an abort)
+
+  /**
+   * hooks.exited(consumer, record): a task its worker was running when it
+   *   went away; true if the worker set takes it (to fail it once it knows
+   *   why the worker left), false to fail it here as ERR_WORKER_EXITED.
+   * hooks.stopRunning(consumer, reason): stop the worker running a task.
+   * hooks.settled(): after one or more records left the table.
+   * hooks.closedError(status): the error for SHUTDOWN / exits during destroy.
+   * hooks.retrying(record, err, delay), hooks.resubmitted(): retries.
+   * hooks.timedOut(record, err): a task ran past its timeout.
+   * hooks.timeouts: the TimeoutWatch.
+   */
+  constructor(native, channel, hooks) {
+    this.#native = native;
+    this.#channel = channel;
+    this.#hooks = hooks;
+  }
+
+  get size() {
+    return this.#records.size;
+  }
+
+  nextId() {
+    return this.#nextId++;
+  }
+
+  /** A record for task `id` and its promise; add() it once the task is submitted. */
+  create(id) {
+    let record;
+    const promise = new Promise((resolve, reject) => {
+      record = new TaskRecord(id, resolve, reject);
+    });
+    return { record, promise };
+  }
+
+  add(record, signal) {
+    this.#records.set(record.id, record);
+    if (signal) {
+      record.signal = signal;
+      record.onAbort = () => this.abort(record.id, signal.reason);
+      listen(signal, record.onAbort);
+    }
+    if (record.timeout !== Infinity) this.#hooks.timeouts.add(record);
+  }
+
+  records() {
+    return this.#records.values();
+  }
+
+  /** Takes the record out of the table: whoever gets it settles it. */
+  #take(id) {
+    const record = this.#records.get(id);
+    if (record === undefined) return undefined;
+    this.#records.delete(id);
+    if (record.signal !== null) {
+      unlisten(record.signal, record.onAbort);
+      record.signal = null;
+    }
+    if (record.timeout !== Infinity) this.#hooks.timeouts.delete(record);
+    if (record.retryTimer !== null) {
+      clearTimeout(record.retryTimer);
+      record.retryTimer = null;
+    }
+    if (record.retry !== null) this.#native.forget(id);
+    this.#channel.taskDone(id);
+    return record;
+  }
+
+  #finish(record, ok, value) {
+    try {
+      record.runInAsyncScope(ok ? record.resolve : record.reject, null, value);
+    } finally {
+      record.emitDestroy();
+    }
+  }
+
+  /** Cancels task `id` exactly (lib/protocol.js CANCEL); only a running task costs its worker. */
+  #cancelAttempt(record, reason) {
+    if (!record.live || !record.tracked) return;
+    record.live = false;
+    const [state, consumer] = this.#native.cancel(record.id);
+    if (state === CANCEL.RUNNING) this.#hooks.stopRunning(consumer, reason);
+  }
+
+  /** Aborts task `id` (its signal fired): rejects it with an AbortError, whatever attempt it is on. */
+  abort(id, reason) {
+    const record = this.#take(id);
+    if (record === undefined) return false;
+    this.#cancelAttempt(record, 'abort');
+    this.#finish(record, false, errors.aborted(reason));
+    this.#hooks.settled();
+    return true;
+  }
+
+  /** The TimeoutWatch found `record` running past its timeout on `consumer`. */
+  timeout(record) {
+    if (this.#records.get(record.id) !== record || !record.live) return;
+    this.#cancelAttempt(record, 'timeout');
+    const err = errors.taskTimeout(record.timeout);
+    this.#hooks.timedOut(record, err);
+    this.#failed(record, err);
+    this.#hooks.settled();
+  }
+
+  /** An attempt failed with `err`: try again if the policy says so, else reject. */
+  #failed(record, err) {
+    record.live = false;
+    if (shouldRetry(record.retry, err, record.attempts)) {
+      const delay = retryDelay(record.retry, record.attempts);
+      this.#hooks.retrying(record, err, delay);
+      if (delay > 0) {
+        // Not queued and holding no worker while it waits; ref'd, as the
+        // task is still pending.
+        record.retryTimer = setTimeout(() => {
+          record.retryTimer = null;
+          this.#resubmit(record);
+        }, delay);
+      } else {
+        this.#resubmit(record);
+      }
+      return;
+    }
+    if (this.#take(record.id) === undefined) return;
+    this.completed++;
+    this.#finish(record, false, record.retry !== null ? withAttempts(err, record.attempts) : err);
+  }
+
+  #resubmit(record) {
+    if (this.#records.get(record.id) !== record) return; // aborted meanwhile
+    record.attempts++;
+    record.live = true;
+    let ok = false;
+    try {
+      ok = this.#native.resubmit(record.id, record.lane, record.tracked);
+    } catch (err) {
+      this.#failed(record, err); // the pool closed meanwhile
+      return;
+    }
+    if (!ok) {
+      record.live = false;
+      if (this.#take(record.id) !== undefined) this.#finish(record, false, errors.internal('a retried task lost its bytes'));
+      this.#hooks.settled();
+      return;
+    }
+    this.#hooks.resubmitted();
+  }
+
+  /** The binding's batch: meta = [id, status, consumer, ...] (protocol SETTLE_STRIDE). */
+  settleBatch(meta, values) {
+    let first;
+    let failed = false;
+    for (let i = 0, j = 0; i < meta.length; i += SETTLE_STRIDE, j++) {
+      const record = this.#records.get(meta[i]);
+      if (record === undefined) continue; // aborted earlier: its result is dropped
+      try {
+        this.#settleOne(record, meta[i + 1], values[j], meta[i + 2]);
+      } catch (err) {
+        if (!failed) {
+          failed = true;
+          first = err;
+        }
+      }
+    }
+    this.#hooks.settled();
+    if (failed) throw first;
+  }
+
+  #settleOne(record, status, value, consumer) {
+    switch (status) {
+      case STATUS.OK:
+        this.#take(record.id);
+        this.completed++;
+        return this.#finish(record, true, value);
+      case STATUS.ERROR: {
+        let err;
+        try {
+          err = value === undefined ? errors.internal('a task failed without an error value') : unwrapThrown(value);
+        } catch (e) {
+          err = e;
+        }
+        return this.#failed(record, err);
+      }
+      case STATUS.WORKER_EXITED: {
+        const closed = this.#hooks.closedError(status);
+        if (closed === null && this.#hooks.exited(consumer, record)) {
+          record.live = false; // the worker set fails it when its exit is handled
+          return undefined;
+        }
+        return this.#failed(record, closed || errors.workerExited());
+      }
+      default:
+        this.#take(record.id);
+        this.completed++;
+        return this.#finish(record, false, this.#hooks.closedError(status) || errors.poolClosed('The pool was destroyed before the task ran'));
+    }
+  }
+
+  /** A record the worker set held back for its worker's exit: fail it with why the worker left. */
+  failExited(record, err) {
+    if (this.#records.get(record.id) === record) this.#failed(record, err);
+  }
+
+  /** Rejects every record still in the table (after destroy: nothing else will). */
+  rejectAll(err) {
+    for (const id of [...this.#records.keys()]) {
+      const record = this.#take(id);
+      if (record !== undefined) this.#finish(record, false, err);
+    }
+    this.#hooks.settled();
+  }
+}
+
+module.exports = { TaskTable, TaskRecord };

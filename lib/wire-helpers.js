@@ -1,0 +1,182 @@
+'use strict';
+// The JavaScript half of the converter (binding/convert_encode.cc and
+// convert_decode.cc): the few things cheaper or only possible in JS —
+// classifying an object, reading a plain object's keys and values in one
+// call, building objects, views and errors. lib/binding.js hands the result
+// of makeWireHelpers() to the addon once per environment (addon.initialize).
+//
+// `K` is the addon's own table (addon.constants.wire): the codes classify()
+// returns, and the order of the view and error kinds of src/wire.h, so both
+// sides read the same numbers from one place.
+const { isProxy, isMap, isSet, isRegExp, isWeakMap, isWeakSet, isPromise } = require('node:util').types;
+
+function makeWireHelpers(K) {
+  const getProto = Object.getPrototypeOf;
+  const keys = Object.keys;
+  const OP = Object.prototype;
+  const defineProperty = Object.defineProperty;
+  const mapEntries = Map.prototype.entries;
+  const setValues = Set.prototype.values;
+  const mapGet = Map.prototype.get;
+  const mapSet = Map.prototype.set;
+  const WR = globalThis.WeakRef;
+  const FR = globalThis.FinalizationRegistry;
+  const bufferFrom = Buffer.from;
+  // WireViewKind order; 'Buffer' (a Uint8Array with Buffer.prototype) is built by Buffer.from.
+  const views = K.viewKinds.map((name) => (name === 'Buffer' ? null : globalThis[name]));
+  const bufferKind = K.viewKinds.indexOf('Buffer');
+  // WireErrorKind order (the built-in classes; custom names are built as Error).
+  const errors = K.errorKinds.map((name) => globalThis[name]);
+  const aggregateKind = K.errorKinds.indexOf('AggregateError');
+  const { MAP, SET, REGEXP, UNCLONEABLE, EXTERNAL } = K.classify;
+
+  // Identity for large graphs (Encoder::IdentityCall): with an id map, the id
+  // v already has, as -1 - id; else v gets `next` and the result is undefined.
+  function seen(ids, v, next) {
+    if (ids === undefined) return undefined;
+    const r = mapGet.call(ids, v);
+    if (r !== undefined) return -1 - r;
+    mapSet.call(ids, v, next);
+    return undefined;
+  }
+
+  // Key lists of the last few object shapes. shapeTag(ks) = generation * 4 +
+  // slot; EnvState::shapes caches the characters per slot under that tag, so
+  // the encoder reads each key once per shape, and a tag it has not seen
+  // (a new shape, or any missed update) just makes it read the keys again.
+  const shapes = [[], [], [], []];
+  const gens = [0, 0, 0, 0];
+  let shapeNext = 0;
+  function shapeTag(ks) {
+    outer: for (let s = 0; s < 4; s++) {
+      const c = shapes[s];
+      if (c.length !== ks.length) continue;
+      for (let i = 0; i < ks.length; i++) if (c[i] !== ks[i]) continue outer;
+      return gens[s] * 4 + s;
+    }
+    const s = shapeNext;
+    shapes[s] = ks;
+    gens[s] = (gens[s] + 1) & 0xfffffff;
+    shapeNext = (s + 1) & 3;
+    return gens[s] * 4 + s;
+  }
+
+  return {
+    // For a plain object [shapeTag(keys), ...values, keys] (own enumerable
+    // string keys), else one of K.classify's codes (or see seen()).
+    classify(v, ids, next) {
+      const r = seen(ids, v, next);
+      if (r !== undefined) return r;
+      if (isProxy(v)) return EXTERNAL;
+      const p = getProto(v);
+      if (p === OP || p === null) {
+        const ks = keys(v);
+        const n = ks.length;
+        const out = new Array(n + 2);
+        for (let i = 0; i < n; i++) out[i + 1] = v[ks[i]];
+        out[0] = shapeTag(ks);
+        out[n + 1] = ks;
+        return out;
+      }
+      if (isMap(v)) return MAP;
+      if (isSet(v)) return SET;
+      if (isRegExp(v)) return REGEXP;
+      if (isWeakMap(v) || isWeakSet(v) || isPromise(v) || (WR && v instanceof WR) || (FR && v instanceof FR)) {
+        return UNCLONEABLE;
+      }
+      return EXTERNAL;
+    },
+    keys,
+    // [index key count, own enumerable keys (indices first, as strings),
+    //  a Float64Array copy when the array is long, packed and all numbers]
+    arrayInfo(a, ids, next) {
+      const r = seen(ids, a, next);
+      if (r !== undefined) return r;
+      const ks = keys(a);
+      const n = a.length;
+      let lo = 0;
+      let hi = ks.length;
+      while (lo < hi) {
+        const m = (lo + hi) >>> 1;
+        const k = ks[m];
+        if (String(k >>> 0) === k && k !== '4294967295') lo = m + 1;
+        else hi = m;
+      }
+      let numbers = null;
+      if (lo === n && n >= 16) {
+        let all = true;
+        for (let i = 0; i < n; i++) {
+          if (typeof a[i] !== 'number') {
+            all = false;
+            break;
+          }
+        }
+        if (all) numbers = new Float64Array(a);
+      }
+      return [lo, ks, numbers];
+    },
+    // Rest parameters build a packed array in one step.
+    arrayOf(...items) {
+      return items;
+    },
+    pushItems(a, ...items) {
+      for (let i = 0; i < items.length; i++) a.push(items[i]);
+    },
+    // Own data properties, like structuredClone (so '__proto__' stays a key).
+    makeObject(...kv) {
+      const o = {};
+      for (let i = 0; i < kv.length; i += 2) {
+        const k = kv[i];
+        if (k === '__proto__') defineProperty(o, k, { value: kv[i + 1], writable: true, enumerable: true, configurable: true });
+        else o[k] = kv[i + 1];
+      }
+      return o;
+    },
+    mapEntries(m) {
+      const out = [];
+      for (const e of mapEntries.call(m)) out.push(e[0], e[1]);
+      return out;
+    },
+    setValues(s) {
+      return Array.from(setValues.call(s));
+    },
+    // Identity map for large graphs: the id already given to v, or undefined
+    // after giving it `id`.
+    idOf(ids, v) {
+      return mapGet.call(ids, v);
+    },
+    track(ids, v, id) {
+      const r = mapGet.call(ids, v);
+      if (r === undefined) mapSet.call(ids, v, id);
+      return r;
+    },
+    describe(v) {
+      if (typeof v === 'function' || typeof v === 'symbol') return String(v);
+      let name = 'Object';
+      try {
+        const c = getProto(v).constructor;
+        if (typeof c === 'function' && c.name) name = c.name;
+      } catch {
+        // a Proxy or exotic prototype: 'Object' it is
+      }
+      return `#<${name}>`;
+    },
+    makeView(kind, buffer, offset, length) {
+      if (kind === bufferKind) return bufferFrom(buffer, offset, length);
+      return new views[kind](buffer, offset, length);
+    },
+    makeError(kind, hasMessage, message) {
+      const C = errors[kind];
+      if (kind === aggregateKind) return hasMessage ? new C([], message) : new C([]);
+      return hasMessage ? new C(message) : new C();
+    },
+    bufferProto: Buffer.prototype,
+    MapCtor: Map,
+    SetCtor: Set,
+    RegExpCtor: RegExp,
+    mapSet,
+    setAdd: Set.prototype.add,
+  };
+}
+
+module.exports = { makeWireHelpers };
