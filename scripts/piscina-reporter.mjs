@@ -18,6 +18,7 @@ function summary(err) {
   // In --test mode an assertion arrives wrapped in an ERR_TEST_FAILURE whose
   // cause is the original error.
   const inner = err.code === 'ERR_TEST_FAILURE' && err.cause !== undefined ? err.cause : err;
+  if (typeof inner === 'string') return oneLine(inner);
   if (inner === null || typeof inner !== 'object' || typeof inner.message !== 'string') return oneLine(inspect(inner));
   let text = `${inner.code ? `[${inner.code}] ` : ''}${inner.message}`;
   if (inner.code === 'ERR_ASSERTION' && /strictly|deep|equal/i.test(inner.message.split('\n')[0]) && 'actual' in inner) {

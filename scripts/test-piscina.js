@@ -15,9 +15,10 @@
 // this checkout's `require('nativepool')` / `import 'nativepool'`. Nothing is
 // implemented in a shim. Each file runs alone under
 // `node --import tsx --test` (as Piscina's scripts/run-tests.js does) in its
-// own process group, killed after --file-timeout; tests that never reported
-// (the file hung or crashed first) count as failed. Node 20's --test-timeout
-// applies to the whole file, not to each test, so it is not used. Exit status: non-zero if a test fails that is not
+// own process group, killed after --file-timeout: the test that hung counts as
+// failed and the file's tests after it run again without it. Tests that never
+// reported because the file crashed count as failed. (Node 20's
+// --test-timeout applies to the whole file, not to each test.) Exit status: non-zero if a test fails that is not
 // in PISCINA_INTERNALS below.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -184,51 +185,70 @@ function keyer(file) {
   };
 }
 
-async function runSuiteFile(dir, file) {
+const escapeRegExp = (text) => text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+
+/**
+ * One run of a test file: the results of the tests whose key is in `wanted`
+ * (all when null), with a test that passed but failed an assertion after it
+ * ended (Node reports that as a diagnostic and fails the file) as failed.
+ */
+async function runOnce(dir, file, extra, wanted) {
   const rel = path.join('test', file);
   const abs = path.join(dir, rel);
-  // The runner reports a failed file (a timeout, an error outside any test,
-  // a non-zero exit) as one more result named after the file's path.
-  const isFileResult = (r) => r.suite.length === 0 && r.name === abs;
-  // 1. The file's tests, listed without running any: every name is skipped
-  //    by a pattern nothing matches (Node reports them as skipped).
-  const listing = await runFile(dir, rel, ['--test-name-pattern=^(?!)$'], fileTimeoutMs);
-  const listKey = keyer(file);
-  const expected = listing.results.filter((r) => !isFileResult(r)).map(listKey);
-  // 2. The real run, sequential within the file as Piscina runs it.
-  const t0 = Date.now();
-  const run = await runFile(dir, rel, [], fileTimeoutMs);
-  const secs = (Date.now() - t0) / 1000;
-  const runKey = keyer(file);
+  const run = await runFile(dir, rel, extra, fileTimeoutMs);
+  const key = keyer(file);
   const tests = [];
-  const seen = new Set();
   let fileError = null;
   for (const r of run.results) {
-    if (isFileResult(r)) { fileError = r.error; continue; }
-    const key = runKey(r);
-    seen.add(key);
-    tests.push({ key, status: r.status, error: r.error });
+    // The runner reports a failed file (an error outside any test, a
+    // non-zero exit) as one more result named after the file's path.
+    if (r.suite.length === 0 && r.name === abs) { fileError = r.error; continue; }
+    const k = key(r);
+    if (wanted === null || wanted.has(k)) tests.push({ key: k, name: r.name, status: r.status, error: r.error });
   }
-  // A test that passed but whose own assertion failed after it ended (Node
-  // reports it as a diagnostic and fails the file): that test failed.
   for (const message of run.diagnostics) {
     const m = /^(?:Error: )?Test "(.*)" at .* generated asynchronous activity after the test ended\. This activity created the error "(.*)" and would have caused the test to fail/s.exec(message);
-    const test = m && tests.find((t) => t.status === 'pass' && t.key.endsWith(` > ${m[1]}`));
+    const test = m && tests.find((t) => t.status === 'pass' && t.name === m[1]);
     if (test) {
       test.status = 'fail';
       test.error = `after the test ended: ${m[2].replace(/\s*\n\s*/g, ' ').trim()}`;
     }
   }
-  const why = run.timedOut ? `did not finish: the file was killed after ${fileTimeoutMs / 1000}s`
-    : `never reported (the file failed: ${fileError || run.signal || `exit code ${run.code}`})`;
-  const missing = expected.filter((key) => !seen.has(key));
+  return { tests, run, fileError };
+}
+
+async function runSuiteFile(dir, file) {
+  // 1. The file's tests, listed without running any: every name is skipped
+  //    by a pattern nothing matches (Node reports them as skipped).
+  const listing = await runOnce(dir, file, ['--test-name-pattern=^(?!)$'], null);
+  const names = new Map(listing.tests.map((t) => [t.key, t.name]));
+  // 2. The real run, sequential within the file as Piscina runs it.
+  const t0 = Date.now();
+  const first = await runOnce(dir, file, [], null);
+  const tests = [...first.tests];
+  let last = first;
+  let missing = [...names.keys()].filter((k) => !tests.some((t) => t.key === k));
+  // 3. A killed file: the first test that never reported is the one that
+  //    hung, and fails; the tests after it run again without it.
+  while (last.run.timedOut && missing.length > 0) {
+    const [hung, ...rest] = missing;
+    tests.push({ key: hung, status: 'fail', error: `hung: did not finish within ${fileTimeoutMs / 1000}s (the file was killed)` });
+    if (rest.length === 0) break;
+    const pattern = `^(${[...new Set(rest.map((k) => names.get(k)))].map(escapeRegExp).join('|')})$`;
+    last = await runOnce(dir, file, [`--test-name-pattern=${pattern}`], new Set(rest));
+    tests.push(...last.tests);
+    missing = rest.filter((k) => !last.tests.some((t) => t.key === k));
+  }
+  const secs = (Date.now() - t0) / 1000;
+  const why = `never reported (the file failed: ${last.fileError || last.run.signal || `exit code ${last.run.code}`})`;
   for (const key of missing) tests.push({ key, status: 'fail', error: why });
   // A file that failed although none of its tests did (an error after the
   // tests, a crash while loading before any test registered): one failure.
-  const fileFailed = fileError !== null || run.timedOut || run.code !== 0;
+  const run = first.run;
+  const fileFailed = first.fileError !== null || run.timedOut || run.code !== 0;
   if (fileFailed && !tests.some((t) => t.status === 'fail')) {
     const printed = `${run.stdout}\n${run.stderr}`.split('\n').find((l) => /^\s*\w*Error\b/.test(l));
-    const reason = fileError && fileError !== 'test failed' ? fileError : (printed || fileError || why).trim();
+    const reason = first.fileError && first.fileError !== 'test failed' ? first.fileError : (printed || first.fileError || 'the file failed').trim();
     tests.push({ key: `${file} > (the file itself)`, status: 'fail', error: reason });
   }
   return { file, tests, secs, run };
