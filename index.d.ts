@@ -42,8 +42,6 @@ declare namespace Pool {
     stdout?: boolean;
     stderr?: boolean;
     trackUnmanagedFds?: boolean;
-    /** Accepted (Piscina's option): queued tasks already run in submission order within a lane. */
-    stricterFIFO?: boolean;
     /** Accepted for Piscina compatibility; no effect. */
     atomics?: 'sync' | 'async' | 'disabled';
     /** Accepted for Piscina compatibility; no effect. */
