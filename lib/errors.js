@@ -50,8 +50,10 @@ const errors = {
   workerExited: (detail, props) => coded(Error, 'ERR_WORKER_EXITED',
     `The worker running this task exited before finishing it${props && props.exitCode !== undefined ? ` (worker exited with code: ${props.exitCode})` : ''}${detail ? `: ${detail}` : ''}`,
     props),
-  workerOutOfMemory: (cause) =>
-    coded(Error, 'ERR_WORKER_OUT_OF_MEMORY', 'The worker running this task ran out of memory (resourceLimits)', cause === undefined ? undefined : { cause }),
+  /** Node's own message follows, as Piscina passes it on: 'Worker terminated due to reaching memory limit: JS heap out of memory'. */
+  workerOutOfMemory: (cause) => coded(Error, 'ERR_WORKER_OUT_OF_MEMORY',
+    `The worker running this task ran out of memory (resourceLimits)${cause && typeof cause.message === 'string' ? `: ${cause.message}` : ''}`,
+    cause === undefined ? undefined : { cause }),
   /** The worker file could not be loaded (missing, syntax error, top-level throw or exit). */
   workerInit: (filename, detail, props) =>
     coded(Error, 'ERR_WORKER_INIT', `The worker file ${filename} could not be loaded${detail ? `: ${detail}` : ''}`, props),

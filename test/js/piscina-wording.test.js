@@ -84,6 +84,16 @@ describe("error messages in Piscina's words", function () {
     assert.match(err.message, /closeTimeout: 5 ms/);
   });
 
+  it("carries Node's 'Worker terminated due to reaching memory limit' text when resourceLimits kill a worker, code ERR_WORKER_OUT_OF_MEMORY", async function () {
+    this.timeout(60000);
+    const pool = pools.make({
+      filename: fixture('resilience.js'), minThreads: 1, maxThreads: 1, resourceLimits: { maxOldGenerationSizeMb: 32 },
+    });
+    const err = await rejection(pool.run(null, { name: 'oom' }));
+    assert.equal(err.code, 'ERR_WORKER_OUT_OF_MEMORY');
+    assert.match(err.message, /Worker terminated due to reaching memory limit: JS heap out of memory/);
+  });
+
   it("names the exit code as 'worker exited with code: N' and keeps it as exitCode", function () {
     const err = errors.workerExited('exit code 3', { exitCode: 3 });
     assert.equal(err.code, 'ERR_WORKER_EXITED');
