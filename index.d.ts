@@ -46,7 +46,7 @@ declare namespace Pool {
     atomics?: 'sync' | 'async' | 'disabled';
     /** Accepted for Piscina compatibility; no effect. */
     useAtomics?: boolean;
-    /** Accepted for Piscina compatibility; no effect. */
+    /** Added to each worker thread's nice value (lower priority; Linux). Default: `0`. */
     niceIncrement?: number;
     /** Accepted for Piscina compatibility; no effect. */
     taskQueue?: unknown;
@@ -171,6 +171,7 @@ declare namespace Pool {
     | 'ERR_HANDLER_LOAD'
     | 'ERR_WORKER_INIT'
     | 'ERR_WORKER_OUT_OF_MEMORY'
+    | 'ERR_CLOSE_TIMEOUT'
     | 'ERR_NO_FILENAME';
 
   interface PoolError extends Error {
@@ -190,11 +191,17 @@ declare class Pool<TDefault = any, RDefault = any> extends EventEmitter implemen
   /** Resolves once minThreads workers (at least one) have loaded the worker file; rejects with its coded load error. */
   ready(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
+  /** Starts close() (for `using`). */
+  [Symbol.dispose](): void;
   /** Same as Pool.buffer(size). */
   buffer(size: number): ArrayBuffer;
 
   readonly options: Readonly<Required<Pick<Pool.Options, 'name' | 'minThreads' | 'maxThreads' | 'idleTimeout' | 'concurrentTasksPerWorker' | 'closeTimeout' | 'recordTiming'>>> & { maxQueue: number; filename: string | null };
   readonly threads: Worker[];
+  readonly maxThreads: number;
+  readonly minThreads: number;
+  /** Workers no pending task is placed on. */
+  readonly idleThreads: number;
   readonly queueSize: number;
   readonly pendingCount: number;
   readonly completed: number;

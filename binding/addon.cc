@@ -14,6 +14,8 @@
 
 namespace nativepool::binding {
 
+void InitThread(Napi::Env env, Napi::Object exports);  // thread.cc
+
 namespace {
 // Node unloads an addon when the environment that loaded it is destroyed; our
 // native threads and other environments may still run its code. Pin it.
@@ -58,6 +60,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("WorkerPort", WorkerPort::Define(env));
   InitWire(env, exports);  // wireEncode / wireDecode, for tests and tools
   InitBuffers(env, exports);
+  InitThread(env, exports);
   return exports;
 }
 

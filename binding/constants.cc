@@ -62,7 +62,14 @@ Napi::Object Constants(Napi::Env env) {
   wire.Set("viewKinds", views);
   wire.Set("errorKinds", errors);
 
+  Napi::Object submit = Napi::Object::New(env);
+  Put(submit, "TRACK", kSubmitTrack);
+  Put(submit, "RETAIN", kSubmitRetain);
+  Put(submit, "EXCLUSIVE", kSubmitExclusive);
+
   Napi::Object out = Napi::Object::New(env);
+  out.Set("submit", submit);
+  out.Set("handlerExclusive", Napi::Number::New(env, kHandlerExclusive));
   out.Set("status", status);
   out.Set("slot", slot);
   out.Set("cancel", cancel);

@@ -19,6 +19,16 @@ inline constexpr uint32_t kMaxBatch = 256;
 // handler kBadValue: the value could not be rebuilt and is { error }.
 inline constexpr uint32_t kTakeStride = 3;
 inline constexpr int32_t kBadValue = -1;
+// submit()'s flags (lib/protocol.js SUBMIT):
+//   kTrack      the task may be cancelled (a signal, a timeout, a retry)
+//   kRetain     it may run again: a failed attempt keeps its bytes
+//   kExclusive  it runs alone on its worker (an abortable task: stopping it
+//               must cost no other task; Piscina's rule)
+inline constexpr uint32_t kSubmitTrack = 1;
+inline constexpr uint32_t kSubmitRetain = 2;
+inline constexpr uint32_t kSubmitExclusive = 4;
+// In a take batch, the handler of an exclusive task has this bit set.
+inline constexpr int32_t kHandlerExclusive = 1 << 30;
 // Numbers per task in the settle batch's meta array: [id, status, consumer].
 inline constexpr uint32_t kSettleStride = 3;
 

@@ -216,10 +216,9 @@ void NativePool::Retain(Task* t, bool copy) {
   r.payload = copy ? t->payload : std::move(t->payload);
 }
 
-// submit(id, handler, lane, value, track, moving?, retain?): throws
-// DataCloneError, queues nothing. `moving`: ArrayBuffers to move, not copy
-// (codec.h). track: the task may be cancelled (a signal, a timeout, ...).
-// retain: it may be retried: a failed attempt keeps its bytes (resubmit).
+// submit(id, handler, lane, value, flags, moving?): throws DataCloneError,
+// queues nothing. flags: kSubmit* (constants.h). `moving`: ArrayBuffers to
+// move, not copy (codec.h).
 Napi::Value NativePool::Submit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!bell_open_) throw Napi::Error::New(env, "nativepool: pool is closed");
@@ -227,10 +226,11 @@ Napi::Value NativePool::Submit(const Napi::CallbackInfo& info) {
   t->id = CheckedUint64(env, info[0], "id");
   t->handler = CheckedUint32(env, info[1], "handler");
   t->lane = CheckedUint32(env, info[2], "lane");
+  const uint32_t flags = CheckedUint32(env, info[4], "flags");
   Encode(env, info[3], t->payload, side_, info.Length() > 5 ? info[5] : Napi::Value());
-  bool track = info.Length() > 4 && info[4].ToBoolean().Value();
-  t->retain = info.Length() > 6 && info[6].ToBoolean().Value();
-  if (track) tracked_[t->id] = t.get();
+  t->retain = (flags & kSubmitRetain) != 0;
+  t->exclusive = (flags & kSubmitExclusive) != 0;
+  if (flags & kSubmitTrack) tracked_[t->id] = t.get();
   if (live_++ == 0 && !bell_refed_) {
     bell_.Ref(env);
     bell_refed_ = true;
@@ -292,15 +292,15 @@ Napi::Value NativePool::RunningAt(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// resubmit(id, lane, track) -> true: runs the bytes a failed attempt of task
-// `id` kept (submit's `retain`) again, as a new attempt with the same id;
-// false if nothing was kept. The new attempt is retained too.
+// resubmit(id, lane, flags) -> true: runs the bytes a failed attempt of task
+// `id` kept (kSubmitRetain) again, as a new attempt with the same id; false
+// if nothing was kept.
 Napi::Value NativePool::Resubmit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!bell_open_) throw Napi::Error::New(env, "nativepool: pool is closed");
   uint64_t id = CheckedUint64(env, info[0], "id");
   uint32_t lane = CheckedUint32(env, info[1], "lane");
-  bool track = info.Length() > 2 && info[2].ToBoolean().Value();
+  const uint32_t flags = CheckedUint32(env, info[2], "flags");
   auto it = retained_.find(id);
   if (it == retained_.end()) return Napi::Boolean::New(env, false);
   auto t = std::make_unique<Task>();
@@ -308,9 +308,10 @@ Napi::Value NativePool::Resubmit(const Napi::CallbackInfo& info) {
   t->handler = it->second.handler;
   t->lane = lane;
   t->payload = std::move(it->second.payload);
-  t->retain = true;
+  t->retain = (flags & kSubmitRetain) != 0;
+  t->exclusive = (flags & kSubmitExclusive) != 0;
   retained_.erase(it);
-  if (track) tracked_[id] = t.get();
+  if (flags & kSubmitTrack) tracked_[id] = t.get();
   if (live_++ == 0 && !bell_refed_) {
     bell_.Ref(env);
     bell_refed_ = true;
@@ -359,12 +360,13 @@ Napi::Value NativePool::Shutdown(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// cancelQueued() -> how many queued tasks were settled as kShutdown (running
-// and held tasks go on). After shutdown(), nothing is queued behind it.
+// cancelQueued(keep = 0) -> how many queued tasks were settled as kShutdown;
+// the first `keep` in line stay queued, running and held tasks go on.
 Napi::Value NativePool::CancelQueued(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  const uint32_t keep = info.Length() > 0 && !info[0].IsUndefined() ? CheckedUint32(env, info[0], "keep") : 0;
   std::vector<Task*> queued;
-  core_->take_queued(&queued);
+  core_->take_queued(&queued, keep);
   size_t settled = 0;
   for (Task* t : queued)
     if (t->status == Status::kShutdown && !t->settled_early) ++settled;

@@ -125,7 +125,7 @@ Napi::Value WorkerPort::TakeImpl(Napi::Env env, uint32_t max, bool block) {
     Task* t = tasks[i];
     const size_t at = i * kTakeStride;
     out.Set(at, Napi::Number::New(env, slots[i]));
-    out.Set(at + 1, Napi::Number::New(env, t->handler));
+    out.Set(at + 1, Napi::Number::New(env, static_cast<int32_t>(t->handler) | (t->exclusive ? kHandlerExclusive : 0)));
     if (NeedsSideChannel(t->payload)) continue;  // value(slot) when it starts
     try {
       out.Set(at + 2, Decode(env, t->payload.data(), t->payload.size(), side_));

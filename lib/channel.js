@@ -112,8 +112,10 @@ function applyControl(table, msg) {
  *   onMint(sab, id): optional, after a SAB got an id here
  *   sendSide(value, transfer) -> seq: hand a value to the side channel
  *   takeSide(seq) -> value: get a value the peer handed to it
+ *   portListed(port) -> boolean: optional; false rejects a MessagePort that
+ *     is not being transferred (DataCloneError)
  */
-function makeCodecHooks(table, { announce, drain, onMint, sendSide, takeSide }) {
+function makeCodecHooks(table, { announce, drain, onMint, sendSide, takeSide, portListed }) {
   function idFor(sab) {
     let id = table.ids.get(sab);
     if (id === undefined) {
@@ -157,6 +159,10 @@ function makeCodecHooks(table, { announce, drain, onMint, sendSide, takeSide }) 
           out[i] = { k: SIDE, seq: sendSide(fresh, [fresh]) };
         }
       } else if (v instanceof MessagePort) {
+        // As postMessage: a port crosses only when it is transferred.
+        if (portListed && !portListed(v)) {
+          throw errors.dataClone('A MessagePort that is not in the transfer list', 'a MessagePort must be transferred');
+        }
         out[i] = { k: SIDE, seq: sendSide(v, [v]) };
       } else {
         out[i] = cloneDescriptor(v);

@@ -10,8 +10,17 @@ const HISTOGRAM_KEYS = [
 ];
 const PERCENTILES = HISTOGRAM_KEYS.map(([, p]) => p);
 
-/** Piscina's summary shape, in ms, from a native histogram in ns. */
+/**
+ * Piscina's summary shape, in ms, from a native histogram in ns. An empty
+ * histogram (none recorded, or just reset) reads as Node's does: average,
+ * mean and stddev NaN, min and max 0.
+ */
 function toSummary(h) {
+  if (h.count === 0) {
+    const empty = { count: 0, average: NaN, mean: NaN, stddev: NaN, min: 0, max: 0 };
+    for (const [key] of HISTOGRAM_KEYS) empty[key] = 0;
+    return empty;
+  }
   const out = {
     count: h.count,
     average: h.mean / NS_PER_MS,

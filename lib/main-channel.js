@@ -13,6 +13,7 @@ class MainChannel {
   #sideSeq = 0;
   #byTask = new Map(); // task id -> seqs it holds in #sideOut
   #current = 0; // the task being encoded, whose side values are recorded
+  #transferPorts = null; // MessagePorts the task being encoded transfers
   #sabGone = new FinalizationRegistry((id) => this.#releaseSab(id));
   #ports; // () => iterable of { control, exited } (the worker set's members)
 
@@ -33,6 +34,7 @@ class MainChannel {
         }
         return seq;
       },
+      portListed: (port) => this.#transferPorts !== null && this.#transferPorts.includes(port),
       takeSide: (seq) => {
         if (!this.#sideIn.has(seq)) this.drain();
         if (!this.#sideIn.has(seq)) throw errors.dataClone('A transferred result', 'its message was not received');
@@ -43,9 +45,13 @@ class MainChannel {
     });
   }
 
-  /** Side values made while encoding task `id` belong to it (see taskDone). */
-  encoding(id) {
+  /**
+   * Side values made while encoding task `id` belong to it (see taskDone);
+   * `ports`: the MessagePorts it transfers (any other port rejects it).
+   */
+  encoding(id, ports = null) {
     this.#current = id;
+    this.#transferPorts = ports;
   }
 
   /** Task `id` settled: drop side values no worker asked for. */

@@ -80,6 +80,7 @@ const DEFAULTS = Object.freeze({
   retry: null,
   maxTasksPerWorker: Infinity,
   maxHeapUsedMb: Infinity,
+  niceIncrement: 0,
 });
 
 // Piscina v5's option names: all are accepted so code moves over unchanged.

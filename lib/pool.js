@@ -8,7 +8,7 @@
 //   native core  binding NativePool  submit, cancel, drain (lib/protocol.js)
 const { EventEmitter } = require('node:events');
 const binding = require('./binding');
-const { STATUS, TUNING } = require('./protocol');
+const { STATUS, TUNING, SUBMIT } = require('./protocol');
 const { errors } = require('./errors');
 const { validatePoolOptions, validateRunOptions, toFileHref } = require('./options');
 const { takeTransferables, isMovable, buffer } = require('./transfer');
@@ -189,9 +189,12 @@ class Pool extends EventEmitter {
     const id = this.#tasks.nextId();
     const { record, promise } = this.#tasks.create(id);
     const tracked = signal !== null || timeout !== Infinity || retry !== null;
-    this.#channel.encoding(id);
+    // An abortable task runs alone on its worker (Piscina's rule): stopping
+    // it to abort it then costs no other task.
+    const flags = (tracked ? SUBMIT.TRACK : 0) | (retry !== null ? SUBMIT.RETAIN : 0) | (signal !== null ? SUBMIT.EXCLUSIVE : 0);
+    this.#channel.encoding(id, moved && moved.ports.length > 0 ? moved.ports : null);
     try {
-      this.#native.submit(id, handler, lane, value, tracked, moved && moved.moving.length > 0 ? moved.moving : undefined, retry !== null);
+      this.#native.submit(id, handler, lane, value, flags, moved && moved.moving.length > 0 ? moved.moving : undefined);
     } catch (err) {
       this.#channel.encoding(0);
       this.#channel.taskDone(id);
@@ -203,6 +206,7 @@ class Pool extends EventEmitter {
     if (moved) moved.commit();
     record.lane = lane;
     record.tracked = tracked;
+    record.flags = flags;
     record.timeout = timeout;
     record.retry = retry;
     this.#tasks.add(record, signal);
@@ -271,19 +275,31 @@ class Pool extends EventEmitter {
       return Promise.reject(new TypeError(`Expected a boolean for options.force but received ${typeof force}`));
     }
     if (this.#closePromise) return this.#closePromise;
+    if (force) {
+      // Piscina's rule: what fits the workers now (running, or placed on a
+      // worker that is still starting) runs; the rest of the line is dropped.
+      const drop = this.queueSize;
+      this.#queuedError = errors.forceClosed();
+      try {
+        this.#native.cancelQueued(Math.max(0, this.#native.queued - drop));
+      } finally {
+        this.#queuedError = null;
+      }
+    }
     this.#closing = true;
-    if (force) this.#native.cancelQueued();
     this.#closePromise = new Promise((resolve) => {
       let timer = null;
-      const finish = () => {
+      const finish = (timedOut) => {
         if (timer) clearTimeout(timer);
         this.#onIdle = null;
+        // Say so, as Piscina does; never as an 'error' nobody listens to.
+        if (timedOut === true && this.listenerCount('error') > 0) this.emit('error', errors.closeTimeout(this.#options.closeTimeout));
         resolve(this.destroy());
       };
-      if (this.#tasks.size === 0) return finish();
-      this.#onIdle = finish;
+      if (this.#tasks.size === 0) return finish(false);
+      this.#onIdle = () => finish(false);
       if (this.#options.closeTimeout !== Infinity) {
-        timer = setTimeout(finish, this.#options.closeTimeout);
+        timer = setTimeout(() => finish(true), this.#options.closeTimeout);
       }
     });
     return this.#closePromise;
@@ -393,9 +409,30 @@ class Pool extends EventEmitter {
   get threads() {
     return [...this.#workers.members()].map((w) => w.public);
   }
+  /**
+   * How the pending tasks sit on the workers, the way Piscina assigns them:
+   * an abortable task takes a whole worker, the others share the rest,
+   * concurrentTasksPerWorker to a worker. { queued, busyWorkers }.
+   */
+  #placement() {
+    const workers = this.#workers.size;
+    const perWorker = this.#options.concurrentTasksPerWorker;
+    const exclusive = this.#tasks.exclusive;
+    const plain = this.#tasks.size - exclusive;
+    const alone = Math.min(exclusive, workers);
+    const shared = Math.min(plain, (workers - alone) * perWorker);
+    return {
+      queued: exclusive - alone + plain - shared,
+      busyWorkers: alone + Math.ceil(shared / perWorker),
+    };
+  }
   /** Tasks no worker slot is free for yet (Piscina's queueSize). */
   get queueSize() {
-    return this.#closed ? 0 : Math.max(0, this.#tasks.size - this.#workers.capacity);
+    return this.#closed ? 0 : this.#placement().queued;
+  }
+  /** Workers no pending task is placed on (Piscina's idleThreads). */
+  get idleThreads() {
+    return this.#closed ? 0 : this.#workers.size - this.#placement().busyWorkers;
   }
   get pendingCount() {
     return this.#tasks.size;

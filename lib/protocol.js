@@ -39,6 +39,16 @@ const CANCEL = Object.freeze({
  */
 const TAKE_STRIDE = 3;
 const BAD_VALUE = -1;
+/** Set in a take batch's handler of a task that must run alone on its worker. */
+const HANDLER_EXCLUSIVE = 1 << 30;
+
+/**
+ * native.submit(id, handler, lane, value, flags, moving?) flags:
+ * TRACK: it may be cancelled (signal, timeout, retry); RETAIN: it may run
+ * again (retries keep its bytes); EXCLUSIVE: it runs alone on its worker (an
+ * abortable task, Piscina's rule: aborting it costs no other task).
+ */
+const SUBMIT = Object.freeze({ TRACK: 1, RETAIN: 2, EXCLUSIVE: 4 });
 
 /**
  * The binding settles a batch with settle(meta, values): meta is a
@@ -118,5 +128,5 @@ function slotCapacity(concurrency) {
 }
 
 module.exports = {
-  STATUS, SLOT, CANCEL, TAKE_STRIDE, BAD_VALUE, SETTLE_STRIDE, INIT_KEY, CONTROL, TUNING, slotCapacity,
+  STATUS, SLOT, CANCEL, TAKE_STRIDE, BAD_VALUE, HANDLER_EXCLUSIVE, SUBMIT, SETTLE_STRIDE, INIT_KEY, CONTROL, TUNING, slotCapacity,
 };

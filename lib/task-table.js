@@ -6,7 +6,7 @@
 // cancellation) does nothing. A retried task stays in the table across its
 // attempts (one attempt in flight at a time, same id), so it too settles once.
 const { AsyncResource } = require('node:async_hooks');
-const { STATUS, CANCEL, SETTLE_STRIDE } = require('./protocol');
+const { STATUS, CANCEL, SETTLE_STRIDE, SUBMIT } = require('./protocol');
 const { errors, unwrapThrown } = require('./errors');
 const { shouldRetry, retryDelay } = require('./retry');
 
@@ -21,6 +21,7 @@ class TaskRecord extends AsyncResource {
     this.onAbort = null;
     this.lane = 0;
     this.tracked = false; // the binding can cancel it (signal, timeout, retry)
+    this.flags = 0; // lib/protocol.js SUBMIT
     this.timeout = Infinity;
     this.retry = null; // lib/retry.js policy
     this.attempts = 1;
@@ -59,6 +60,7 @@ class TaskTable {
   #channel;
   #hooks;
   completed = 0; // records settled by their worker's outcome (not by an abort)
+  exclusive = 0; // records of tasks that run alone on a worker (abortable ones)
 
   /**
    * hooks.exited(consumer, record): a task its worker was running when it
@@ -96,6 +98,7 @@ class TaskTable {
 
   add(record, signal) {
     this.#records.set(record.id, record);
+    if (record.flags & SUBMIT.EXCLUSIVE) this.exclusive++;
     if (signal) {
       record.signal = signal;
       record.onAbort = () => this.abort(record.id, signal.reason);
@@ -113,6 +116,7 @@ class TaskTable {
     const record = this.#records.get(id);
     if (record === undefined) return undefined;
     this.#records.delete(id);
+    if (record.flags & SUBMIT.EXCLUSIVE) this.exclusive--;
     if (record.signal !== null) {
       unlisten(record.signal, record.onAbort);
       record.signal = null;
@@ -192,7 +196,7 @@ class TaskTable {
     record.live = true;
     let ok = false;
     try {
-      ok = this.#native.resubmit(record.id, record.lane, record.tracked);
+      ok = this.#native.resubmit(record.id, record.lane, record.flags);
     } catch (err) {
       this.#failed(record, err); // the pool closed meanwhile
       return;

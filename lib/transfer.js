@@ -78,6 +78,7 @@ function takeTransferables(task, transferList, { copyAll = false } = {}) {
   const all = transfer.concat(transferList || []);
   const moving = [];
   const copied = [];
+  const ports = [];
   const seen = new Set();
   for (let i = 0; i < all.length; i++) {
     const t = all[i];
@@ -104,14 +105,18 @@ function takeTransferables(task, transferList, { copyAll = false } = {}) {
       else copied.push(buffer);
       continue;
     }
-    if (types.isSharedArrayBuffer(buffer) || t instanceof MessagePort) continue; // shared / always moved
+    if (t instanceof MessagePort) {
+      ports.push(t); // always moved, over the side channel
+      continue;
+    }
+    if (types.isSharedArrayBuffer(buffer)) continue; // shared, not moved
     const err = new TypeError(
       `Expected ArrayBuffer, typed array, DataView or MessagePort in options.transferList but received ${t === null ? 'null' : typeof t === 'object' ? `an instance of ${t.constructor && t.constructor.name}` : typeof t}`,
     );
     err.code = 'ERR_INVALID_ARG_TYPE';
     throw err;
   }
-  return { value, moving, commit: () => detach(copied) };
+  return { value, moving, ports, commit: () => detach(copied) };
 }
 
 /** An ArrayBuffer of `size` bytes allocated by the pool: it moves between threads with no copy. */

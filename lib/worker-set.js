@@ -90,6 +90,7 @@ class WorkerSet extends EventEmitter {
       sabs: this.#channel.liveSabs(),
       maxTasks: o.maxTasksPerWorker === Infinity ? 0 : o.maxTasksPerWorker,
       maxHeapBytes: o.maxHeapUsedMb === Infinity ? 0 : o.maxHeapUsedMb * 1024 * 1024,
+      niceIncrement: o.niceIncrement || 0,
     });
     const w = new PoolWorker(consumerId, rw);
     w.onControl = (msg) => this.#onControl(w, msg);

@@ -14,7 +14,7 @@
 const { parentPort, receiveMessageOnPort } = require('node:worker_threads');
 const v8 = require('node:v8');
 const binding = require('./binding');
-const { INIT_KEY, SLOT, TAKE_STRIDE, BAD_VALUE, TUNING } = require('./protocol');
+const { INIT_KEY, SLOT, TAKE_STRIDE, BAD_VALUE, HANDLER_EXCLUSIVE, TUNING } = require('./protocol');
 const { errors, wrapThrown, cloneableOrDescribed, isErrorLike, describeValue } = require('./errors');
 const { isMovable, takeTransferables } = require('./transfer');
 const { SabTable, makeCodecHooks, applyControl, waitFor } = require('./channel');
@@ -26,6 +26,8 @@ if (!initMessage || !initMessage.message || !initMessage.message[INIT_KEY]) {
 }
 const init = initMessage.message[INIT_KEY];
 globalThis[Symbol.for('nativepool.worker')] = true; // Pool.isWorkerThread
+// niceIncrement: this thread runs at a lower priority (Linux: per thread).
+if (init.niceIncrement > 0) binding.niceThread(init.niceIncrement);
 
 let wake = null; // resolves the loop's current wait
 function ring() {
@@ -42,6 +44,7 @@ for (const [id, sab] of init.sabs) sabs.learn(id, sab);
 const sideIn = new Map(); // seq -> value the pool posted to us
 const flag = new Int32Array(new SharedArrayBuffer(4)); // the pool notifies it
 let sideSeq = 0;
+let resultPorts = null; // MessagePorts the result being encoded transfers
 function drainControl() {
   let any = false;
   for (let m = receiveMessageOnPort(control); m !== undefined; m = receiveMessageOnPort(control)) {
@@ -68,6 +71,7 @@ const codec = makeCodecHooks(sabs, {
     return seq;
   },
   takeSide,
+  portListed: (p) => resultPorts !== null && resultPorts.includes(p),
 });
 
 const port = new binding.WorkerPort(init.poolId, init.consumerId, ring, codec);
@@ -118,7 +122,12 @@ function complete(slot, result) {
   try {
     if (isMovable(result)) {
       moved = takeTransferables(result, undefined);
-      port.complete(slot, moved.value, moved.moving);
+      resultPorts = moved.ports;
+      try {
+        port.complete(slot, moved.value, moved.moving);
+      } finally {
+        resultPorts = null;
+      }
     } else {
       port.complete(slot, result);
     }
@@ -151,6 +160,9 @@ const limited = init.maxTasks > 0 || init.maxHeapBytes > 0;
 
 // --- running --------------------------------------------------------------------
 let inflight = 0;
+// An exclusive (abortable) task runs alone: it starts only when nothing else
+// runs here, and nothing else starts or is taken while it is in flight.
+let exclusiveInflight = false;
 let avgRunNs = 0; // EWMA of run time: short tasks are taken in batches
 // While async tasks are in flight this ref'd timer keeps the thread's loop
 // alive: a handler may await something that holds no handle of its own
@@ -166,12 +178,16 @@ function settled() {
   ring();
 }
 
-function startAsync(slot, promise) {
+function startAsync(slot, promise, exclusive) {
   if (inflight++ === 0 && keepAlive === null) keepAlive = setInterval(() => {}, 1 << 30);
-  promise.then((r) => complete(slot, r), (err) => fail(slot, err)).finally(settled);
+  if (exclusive) exclusiveInflight = true;
+  promise.then((r) => complete(slot, r), (err) => fail(slot, err)).finally(() => {
+    if (exclusive) exclusiveInflight = false;
+    settled();
+  });
 }
 
-function runOne(slot, index, value) {
+function runOne(slot, index, value, exclusive) {
   if (index === BAD_VALUE) return fail(slot, value.error);
   if (value === undefined) {
     try {
@@ -182,7 +198,7 @@ function runOne(slot, index, value) {
   }
   const fn = handlers.ready(index);
   if (fn === undefined) {
-    startAsync(slot, handlers.get(index).then((f) => f(value)));
+    startAsync(slot, handlers.get(index).then((f) => f(value)), exclusive);
     return;
   }
   const t0 = process.hrtime.bigint();
@@ -194,7 +210,7 @@ function runOne(slot, index, value) {
     return;
   }
   if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
-    startAsync(slot, Promise.resolve(result));
+    startAsync(slot, Promise.resolve(result), exclusive);
     avgRunNs = TUNING.SHORT_TASK_NS * 4; // async work: take one at a time
     return;
   }
@@ -231,7 +247,10 @@ function batchSize() {
 async function runBatch(batch) {
   for (let i = 0; i < batch.length; i += TAKE_STRIDE) {
     const slot = batch[i];
-    while (inflight >= concurrency) await waitForWake();
+    let handler = batch[i + 1];
+    const exclusive = handler !== BAD_VALUE && (handler & HANDLER_EXCLUSIVE) !== 0;
+    if (exclusive) handler &= ~HANDLER_EXCLUSIVE;
+    while (inflight >= concurrency || exclusiveInflight || (exclusive && inflight > 0)) await waitForWake();
     if (limited && checkRecycle()) return; // the rest stays unstarted: back in line when we leave
     // Start it, unless the pool cancelled it while it waited in our batch.
     starts[slot] = clockOrigin + performance.now();
@@ -240,7 +259,7 @@ async function runBatch(batch) {
       continue;
     }
     started++;
-    runOne(slot, batch[i + 1], batch[i + 2]);
+    runOne(slot, handler, batch[i + 2], exclusive);
     if (limited) checkRecycle();
   }
 }
@@ -281,7 +300,7 @@ async function main() {
         }
         batch = port.take(max);
       }
-    } else if (inflight < concurrency) {
+    } else if (inflight < concurrency && !exclusiveInflight) {
       batch = port.tryTake(concurrency - inflight);
       if (batch !== null && batch.length === 0) {
         await parkAsync();

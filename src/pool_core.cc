@@ -271,22 +271,27 @@ bool PoolCore::running(Task* t, ConsumerId* holder, uint32_t* slot) {
   return true;
 }
 
-void PoolCore::take_queued(std::vector<Task*>* out) {
+void PoolCore::take_queued(std::vector<Task*>* out, size_t keep) {
   Task* batch[64];
   size_t n;
-  while ((n = scheduler_.try_take(batch, 64)) > 0) {
-    for (size_t i = 0; i < n; ++i) {
-      Task* t = batch[i];
-      if (t->try_claim()) {
-        t->state.store(static_cast<uint32_t>(TaskState::kDone), std::memory_order_relaxed);
-        t->status = Status::kShutdown;
-        metrics_.on_cancelled();
-      } else {
-        t->status = Status::kCancelled;
-      }
+  std::vector<Task*> popped;
+  while ((n = scheduler_.try_take(batch, 64)) > 0) popped.insert(popped.end(), batch, batch + n);
+  std::vector<Task*> kept;
+  for (Task* t : popped) {
+    // Out of the lanes, a task is touched by nobody but this (owner) thread.
+    if (t->state.load(std::memory_order_acquire) != static_cast<uint32_t>(TaskState::kQueued)) {
+      t->status = Status::kCancelled;  // a tombstone
+      out->push_back(t);
+    } else if (kept.size() < keep) {
+      kept.push_back(t);
+    } else {
+      t->state.store(static_cast<uint32_t>(TaskState::kDone), std::memory_order_relaxed);
+      t->status = Status::kShutdown;
+      metrics_.on_cancelled();
       out->push_back(t);
     }
   }
+  for (Task* t : kept) scheduler_.push(t);
 }
 
 size_t PoolCore::abandon(Consumer& c) {

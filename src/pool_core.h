@@ -107,9 +107,10 @@ class PoolCore {
   // the consumer and the slot. For timeouts: the consumer's thread stamps
   // when it started each slot.
   bool running(Task* t, ConsumerId* holder, uint32_t* slot);
-  // After shutdown: pops every queued task. Tombstones are returned as they
-  // are (status kCancelled, theirs to free); the rest as kShutdown.
-  void take_queued(std::vector<Task*>* out);
+  // Pops every queued task but the first `keep` (in service order), which go
+  // back in line. Tombstones are returned as they are (status kCancelled,
+  // theirs to free); the rest as kShutdown. Owner thread only.
+  void take_queued(std::vector<Task*>* out, size_t keep = 0);
   uint32_t add_handler(std::string filename, std::string name);
   bool handler(uint32_t index, std::string* filename, std::string* name) const;
 

@@ -65,6 +65,7 @@ struct Task {
   uint64_t id = 0;       // the owner's id for this task (JS settles by it)
   uint32_t lane = 0;     // priority lane; 0 is the highest
   uint32_t handler = 0;  // index into the pool's (filename, name) table
+  bool exclusive = false;  // runs alone on its consumer (set at submit)
   std::atomic<uint32_t> state{static_cast<uint32_t>(TaskState::kQueued)};
   // The consumer that claimed it. Written before the claim CAS, so whoever
   // sees kTaken (acquire) sees the holder too.

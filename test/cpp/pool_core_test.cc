@@ -263,6 +263,35 @@ TEST(PoolCore, TakeAfterShutdownReturnsNothingEvenWithTasksQueued) {
   EXPECT_EQ(core.metrics().cancelled(), 2u);
 }
 
+TEST(PoolCore, TakeQueuedKeepsTheFirstInLineAndReturnsTombstones) {
+  PoolCore core(SchedulerOptions{});
+  Task* tasks[5];
+  for (uint64_t i = 0; i < 5; ++i) core.submit(tasks[i] = MakeTask(i));
+  PoolCore::ConsumerId holder;
+  ASSERT_EQ(core.cancel(tasks[1], &holder), CancelResult::kRemoved);
+  std::vector<Task*> out;
+  core.take_queued(&out, 2);  // keep ids 0 and 2 (1 is a tombstone)
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0]->id, 1u);
+  EXPECT_EQ(out[0]->status, Status::kCancelled);
+  EXPECT_EQ(out[1]->id, 3u);
+  EXPECT_EQ(out[1]->status, Status::kShutdown);
+  EXPECT_EQ(out[2]->id, 4u);
+  for (Task* t : out) delete t;
+  auto c = core.add_consumer(kSlots);
+  uint32_t slots[8];
+  Task* taken[8];
+  ASSERT_EQ(core.take(*c, slots, taken, 8, false), 2u);
+  EXPECT_EQ(taken[0]->id, 0u);
+  EXPECT_EQ(taken[1]->id, 2u);
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(Start(*c, slots[i]));
+    core.complete(*c, slots[i], Status::kOk, {});
+  }
+  std::vector<int> seen(5, -1);
+  DrainInto(core, seen);
+}
+
 TEST(PoolCore, TakesNoMoreTasksThanItHasFreeSlots) {
   PoolCore core(SchedulerOptions{});
   auto c = core.add_consumer(2);

@@ -23,6 +23,8 @@ describe('lib/protocol.js against the binding', () => {
     assert.strictEqual(protocol.SETTLE_STRIDE, c.settleStride);
     assert.strictEqual(protocol.TAKE_STRIDE, c.takeStride);
     assert.strictEqual(protocol.BAD_VALUE, c.badValue);
+    assert.strictEqual(protocol.HANDLER_EXCLUSIVE, c.handlerExclusive);
+    assert.deepStrictEqual({ ...protocol.SUBMIT }, { ...c.submit });
   });
 
   it('sizes a worker so a whole short batch fits beside its running tasks', () => {
