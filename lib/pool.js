@@ -16,7 +16,10 @@ const { MainChannel } = require('./main-channel');
 const { TaskTable } = require('./task-table');
 const { WorkerSet } = require('./worker-set');
 const { createRuntime } = require('./runtime');
-const { Figures } = require('./figures');
+const { Figures, kFigures } = require('./figures');
+const { snapshot } = require('./stats');
+const { metricsText } = require('./exposition');
+const { taskChannel, traceRun } = require('./tracing');
 
 // Pools a process 'exit' must wake: workers parked in native code have to be
 // woken before Node joins their threads (env cleanup hooks run too late).
@@ -66,14 +69,15 @@ class Pool extends EventEmitter {
       pack: this.#channel.hooks.pack,
       unpack: this.#channel.hooks.unpack,
     });
+    this.#figures = new Figures(this.#native, o);
     this.#tasks = new TaskTable(this.#native, this.#channel, {
       exited: (consumer, record) => this.#workers.adoptOrphan(consumer, record),
       stopRunning: (consumer) => this.#workers.stopRunning(consumer, 'abort'),
       settled: () => this.#afterSettle(),
       closedError: (status) => this.#closedError(status),
-    });
-    this.#figures = new Figures(this.#native, o);
+    }, this.#figures.counters);
     this.#workers = new WorkerSet(createRuntime('thread', o), this.#native, this.#channel, o);
+    this.#figures.watch(this.#tasks, this.#workers);
     this.#workers.pending = () => this.#tasks.size;
     this.#wireWorkerEvents();
     this.#ref = new WeakRef(this);
@@ -121,12 +125,17 @@ class Pool extends EventEmitter {
    * @returns {Promise<any>}
    */
   run(task, options) {
-    if (this.#closing) return Promise.reject(errors.poolClosed());
+    if (taskChannel.hasSubscribers) return traceRun(this, task, options, (t, opts) => this.#run(t, opts));
+    return this.#run(task, options);
+  }
+
+  #run(task, options) {
+    if (this.#closing) return this.#refuse('closed', errors.poolClosed());
     const o = this.#options;
     // Would this task have to wait, with the waiting room already full?
     // (Counts threads the pool may still start, as Piscina does.)
     if (this.#tasks.size + 1 - o.maxThreads * o.concurrentTasksPerWorker > o.maxQueue) {
-      return Promise.reject(errors.queueFull(o.maxQueue));
+      return this.#refuse('queueFull', errors.queueFull(o.maxQueue));
     }
     let handler = this.#defaultHandler;
     let lane = this.#defaultLane;
@@ -134,7 +143,7 @@ class Pool extends EventEmitter {
     let transferList;
     if (options !== undefined && options !== null) {
       const bad = validateRunOptions(options);
-      if (bad) return Promise.reject(bad);
+      if (bad) return this.#refuse('invalid', bad);
       const filename = Object.hasOwn(options, 'filename') ? options.filename : undefined;
       const name = Object.hasOwn(options, 'name') ? options.name : undefined;
       if ((filename !== undefined && filename !== null) || name) {
@@ -143,20 +152,20 @@ class Pool extends EventEmitter {
           try {
             href = toFileHref('options.filename', filename);
           } catch (err) {
-            return Promise.reject(err);
+            return this.#refuse('invalid', err);
           }
         }
-        if (!href) return Promise.reject(errors.noFilename());
+        if (!href) return this.#refuse('invalid', errors.noFilename());
         handler = this.#handlerIndex(href, name || o.name);
       }
       signal = (Object.hasOwn(options, 'signal') && options.signal) || null;
-      if (signal && signal.aborted) return Promise.reject(errors.aborted(signal.reason));
+      if (signal && signal.aborted) return this.#refuse('aborted', errors.aborted(signal.reason));
       if (Object.hasOwn(options, 'priority') && options.priority !== undefined) {
         lane = Math.min(o.lanes - 1, Math.max(0, this.#defaultLane - Math.round(options.priority)));
       }
       if (Object.hasOwn(options, 'transferList')) transferList = options.transferList;
     }
-    if (handler < 0) return Promise.reject(errors.noFilename());
+    if (handler < 0) return this.#refuse('invalid', errors.noFilename());
 
     let value = task;
     let moved = null;
@@ -164,7 +173,7 @@ class Pool extends EventEmitter {
       try {
         moved = takeTransferables(task, transferList);
       } catch (err) {
-        return Promise.reject(err);
+        return this.#refuse('invalid', err);
       }
       value = moved.value;
     }
@@ -178,7 +187,7 @@ class Pool extends EventEmitter {
       this.#channel.encoding(0);
       this.#channel.taskDone(id);
       record.emitDestroy();
-      return Promise.reject(err);
+      return this.#refuse('invalid', err);
     } finally {
       this.#channel.encoding(0);
     }
@@ -187,6 +196,11 @@ class Pool extends EventEmitter {
     if (signal) this.#tasks.watch(record, signal);
     this.#afterSubmit();
     return promise;
+  }
+
+  /** run() refuses a task it never accepted: counted by reason (stats().rejected). */
+  #refuse(reason, err) {
+    return this.#figures.counters.refuse(reason, err);
   }
 
   #handlerIndex(href, name) {
@@ -345,6 +359,23 @@ class Pool extends EventEmitter {
   /** Deprecated Piscina aliases. */
   get runTime() { return this.#figures.summary('run'); }
   get waitTime() { return this.#figures.summary('wait'); }
+
+  // --- observability (lib/stats.js, lib/exposition.js, lib/prometheus.js) --------
+
+  /** A snapshot of counters, gauges, timings and per-worker figures, computed now. */
+  stats() {
+    return snapshot(this.#figures);
+  }
+
+  /** The pool's metrics in the Prometheus text format: { prefix, labels }. */
+  metrics(options) {
+    return metricsText(this.#figures, options);
+  }
+
+  /** For nativepool/prometheus. */
+  get [kFigures]() {
+    return this.#figures;
+  }
 }
 
 module.exports = { Pool };

@@ -7,6 +7,7 @@
 const { AsyncResource } = require('node:async_hooks');
 const { STATUS, CANCEL, SETTLE_STRIDE } = require('./protocol');
 const { errors, unwrapThrown } = require('./errors');
+const { Counters, OUTCOME } = require('./figures');
 
 class TaskRecord extends AsyncResource {
   constructor(id, resolve, reject) {
@@ -38,6 +39,7 @@ class TaskTable {
   #native;
   #channel;
   #hooks;
+  #outcomes; // Counters#outcomes, by OUTCOME: one increment where a record settles
   completed = 0; // records settled by their worker's outcome (not by an abort)
 
   /**
@@ -47,11 +49,13 @@ class TaskTable {
    * hooks.stopRunning(consumer): stop the worker running an aborted task.
    * hooks.settled(): after one or more records left the table.
    * hooks.closedError(status): the error for SHUTDOWN / exits during destroy.
+   * counters: lib/figures.js Counters (stats()).
    */
-  constructor(native, channel, hooks) {
+  constructor(native, channel, hooks, counters = new Counters()) {
     this.#native = native;
     this.#channel = channel;
     this.#hooks = hooks;
+    this.#outcomes = counters.outcomes;
   }
 
   get size() {
@@ -128,6 +132,7 @@ class TaskTable {
     const record = this.#take(id);
     if (record === undefined) return false;
     const [state, consumer] = this.#native.cancel(id);
+    this.#outcomes[Counters.cancelOutcome(err)]++;
     this.reject(record, err);
     if (state === CANCEL.RUNNING) this.#hooks.stopRunning(consumer);
     this.#hooks.settled();
@@ -162,8 +167,10 @@ class TaskTable {
   #settleOne(record, status, value, consumer) {
     switch (status) {
       case STATUS.OK:
+        this.#outcomes[OUTCOME.OK]++;
         return this.resolve(record, value);
       case STATUS.ERROR: {
+        this.#outcomes[OUTCOME.ERROR]++;
         let err;
         try {
           err = value === undefined ? errors.internal('a task failed without an error value') : unwrapThrown(value);
@@ -173,9 +180,11 @@ class TaskTable {
         return this.reject(record, err);
       }
       case STATUS.WORKER_EXITED:
+        this.#outcomes[OUTCOME.WORKER_EXITED]++;
         if (this.#hooks.exited(consumer, record)) return undefined;
         return this.reject(record, this.#hooks.closedError(status) || errors.workerExited());
       default:
+        this.#outcomes[OUTCOME.CANCELLED]++;
         return this.reject(record, this.#hooks.closedError(status) || errors.poolClosed('The pool was destroyed before the task ran'));
     }
   }
@@ -190,7 +199,9 @@ class TaskTable {
   rejectAll(err) {
     for (const id of [...this.#records.keys()]) {
       const record = this.#take(id);
-      if (record !== undefined) this.reject(record, err);
+      if (record === undefined) continue;
+      this.#outcomes[OUTCOME.CANCELLED]++;
+      this.reject(record, err);
     }
     this.#hooks.settled();
   }

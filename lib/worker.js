@@ -12,8 +12,9 @@
 // started (slot word TAKEN -> RUNNING) or skipped (CANCELLED: port.release)
 // before the next take.
 const { parentPort, receiveMessageOnPort } = require('node:worker_threads');
+const { getHeapStatistics } = require('node:v8');
 const binding = require('./binding');
-const { INIT_KEY, SLOT, TAKE_STRIDE, BAD_VALUE, TUNING } = require('./protocol');
+const { INIT_KEY, SLOT, TAKE_STRIDE, BAD_VALUE, TUNING, GAUGE } = require('./protocol');
 const { errors, wrapThrown, cloneableOrDescribed } = require('./errors');
 const { isMovable, takeTransferables } = require('./transfer');
 const { SabTable, makeCodecHooks, applyControl, waitFor } = require('./channel');
@@ -76,6 +77,16 @@ const words = port.slots();
 // figures. Sent once; the pool reads it, only this thread writes it.
 const starts = new Float64Array(new SharedArrayBuffer(8 * words.length));
 const clockOrigin = performance.timeOrigin;
+// gauges: figures for the pool's stats() (lib/protocol.js GAUGE), written
+// here at most every GAUGE_EVERY_MS, never per task.
+const gauges = init.gauges;
+let gaugesDue = 0;
+function publishGauges(now) {
+  if (now < gaugesDue) return;
+  gaugesDue = now + TUNING.GAUGE_EVERY_MS;
+  gauges[GAUGE.HEAP_USED] = getHeapStatistics().used_heap_size;
+}
+publishGauges(0);
 control.postMessage({ starts });
 const concurrency = init.concurrency;
 const handlers = new Handlers((index) => port.handlerInfo(index));
@@ -237,6 +248,7 @@ async function main() {
         // in native code if the loop has nothing pending, else asynchronously
         // so the loop keeps running while we wait.
         await new Promise(setImmediate);
+        publishGauges(performance.now());
         if (process.getActiveResourcesInfo().length > 0) {
           await parkAsync();
           continue;
@@ -255,6 +267,7 @@ async function main() {
     }
     if (batch === null) break; // stopped: the pool is retiring this worker
     await runBatch(batch);
+    publishGauges(performance.now());
   }
   while (inflight > 0) await waitForWake();
   port.close();
