@@ -125,7 +125,7 @@ class Pool extends EventEmitter {
    * @returns {Promise<any>}
    */
   run(task, options) {
-    if (taskChannel.hasSubscribers) return traceRun(this, task, options, (t, opts) => this.#run(t, opts));
+    if (taskChannel.hasSubscribers) return traceRun(this.#tasks, this, task, options, (t, opts) => this.#run(t, opts));
     return this.#run(task, options);
   }
 

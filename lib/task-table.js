@@ -8,6 +8,7 @@ const { AsyncResource } = require('node:async_hooks');
 const { STATUS, CANCEL, SETTLE_STRIDE } = require('./protocol');
 const { errors, unwrapThrown } = require('./errors');
 const { Counters, OUTCOME } = require('./figures');
+const { settleTraced } = require('./tracing');
 
 class TaskRecord extends AsyncResource {
   constructor(id, resolve, reject) {
@@ -18,6 +19,7 @@ class TaskRecord extends AsyncResource {
     this.reject = reject;
     this.signal = null;
     this.onAbort = null;
+    this.context = null; // lib/tracing.js: its tracing context, when traced
   }
 }
 
@@ -41,6 +43,7 @@ class TaskTable {
   #hooks;
   #outcomes; // Counters#outcomes, by OUTCOME: one increment where a record settles
   completed = 0; // records settled by their worker's outcome (not by an abort)
+  tracing = null; // lib/tracing.js: the context for the next record add()ed
 
   /**
    * hooks.exited(consumer, record): a task its worker was running when it
@@ -77,6 +80,10 @@ class TaskTable {
 
   add(record) {
     this.#records.set(record.id, record);
+    if (this.tracing !== null) {
+      record.context = this.tracing;
+      this.tracing = null;
+    }
   }
 
   has(id) {
@@ -109,7 +116,8 @@ class TaskTable {
 
   #finish(record, ok, value) {
     try {
-      record.runInAsyncScope(ok ? record.resolve : record.reject, null, value);
+      if (record.context === null) record.runInAsyncScope(ok ? record.resolve : record.reject, null, value);
+      else record.runInAsyncScope(settleTraced, null, record.context, ok, value, ok ? record.resolve : record.reject);
     } finally {
       record.emitDestroy();
     }

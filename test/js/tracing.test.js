@@ -60,14 +60,22 @@ describe('diagnostics_channel tracing (nativepool:task)', function () {
     assert.equal(failures, N / 10);
   });
 
-  it('publishes error for a task run() refuses, with its coded error', async function () {
+  it('publishes error for a task run() refuses, with its coded error, and traces the next task normally', async function () {
     const pool = pools.make({ filename: fixture('echo.js'), minThreads: 1, maxThreads: 1 });
     rec = record();
-    const err = await rejection(pool.run(1, { name: 7 }));
-    const errors = rec.seen.filter(([e]) => e === 'error');
-    assert.equal(errors.length, 1);
-    assert.equal(errors[0][1].error, err);
-    assert.equal(err.code, 'ERR_INVALID_ARG_TYPE');
+    const bad = await rejection(pool.run(1, { name: 7 }));
+    assert.equal(bad.code, 'ERR_INVALID_ARG_TYPE');
+    const uncloneable = await rejection(pool.run(() => {}));
+    assert.equal(uncloneable.name, 'DataCloneError');
+    assert.equal(await pool.run(3), 3);
+    const events = rec.seen.map(([e, ctx]) => `${e}:${typeof ctx.task === 'function' ? 'fn' : ctx.task}`);
+    assert.deepEqual(events, [
+      'start:1', 'end:1', 'error:1', 'asyncStart:1', 'asyncEnd:1',
+      'start:fn', 'end:fn', 'error:fn', 'asyncStart:fn', 'asyncEnd:fn',
+      'start:3', 'end:3', 'asyncStart:3', 'asyncEnd:3',
+    ]);
+    assert.equal(rec.seen[2][1].error, bad);
+    assert.equal(rec.seen[7][1].error, uncloneable);
   });
 
   it('runs the task inside start.runStores, so a store bound to start is the context where it settles', async function () {
