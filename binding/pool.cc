@@ -393,7 +393,7 @@ Napi::Value NativePool::QueueFigures(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// consumerFigures(id) -> { held, running, done, busyNs, ageNs, runningSlots }
+// consumerFigures(id) -> { held, running, done, busyNs, ageNs, runningNs, runningSlots }
 // or null once the consumer is removed.
 Napi::Value NativePool::ConsumerFigures(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -405,6 +405,7 @@ Napi::Value NativePool::ConsumerFigures(const Napi::CallbackInfo& info) {
   o.Set("done", static_cast<double>(f.done));
   o.Set("busyNs", static_cast<double>(f.busy_ns));
   o.Set("ageNs", static_cast<double>(f.age_ns));
+  o.Set("runningNs", static_cast<double>(f.running_ns));
   Napi::Array slots = Napi::Array::New(env, f.running_slots.size());
   for (uint32_t i = 0; i < f.running_slots.size(); ++i) slots.Set(i, static_cast<double>(f.running_slots[i]));
   o.Set("runningSlots", slots);

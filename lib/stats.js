@@ -21,10 +21,12 @@ function workerFigures(w, native, now) {
   else if (!w.ready && native.held === 0 && native.done === 0) state = 'starting';
   else if (native.held > 0) state = 'busy';
   else state = 'idle';
-  // The oldest task it is running, from the start stamps it writes itself.
+  // The oldest task it is running: from the start stamps it writes itself
+  // (exact), or as the core times it until those have reached this thread.
   let currentTaskMs = 0;
-  if (native !== null && w.starts !== null) {
-    for (const slot of native.runningSlots) {
+  if (native !== null && native.running > 0) {
+    if (w.starts === null) currentTaskMs = native.runningNs / NS_PER_MS;
+    for (const slot of w.starts === null ? [] : native.runningSlots) {
       const started = w.starts[slot];
       if (started > 0) currentTaskMs = Math.max(currentTaskMs, now - started);
     }

@@ -378,6 +378,7 @@ bool PoolCore::consumer_figures(ConsumerId id, ConsumerFigures* out) const {
   out->age_ns = now > c->created_ns ? now - c->created_ns : 0;
   out->held = 0;
   out->running = 0;
+  out->running_ns = 0;
   out->running_slots.clear();
   std::lock_guard<std::mutex> lock(c->mu);
   for (uint32_t s = 0; s < c->capacity; ++s) {
@@ -387,6 +388,9 @@ bool PoolCore::consumer_figures(ConsumerId id, ConsumerFigures* out) const {
     if (c->words[s].load(std::memory_order_relaxed) == static_cast<int32_t>(SlotState::kRunning)) {
       ++out->running;
       out->running_slots.push_back(s);
+      const Task* t = c->held[s];
+      const uint64_t start = std::max(t->start_ns, std::min(c->last_end_ns, now));
+      out->running_ns = std::max(out->running_ns, now > start ? now - start : 0);
     }
   }
   return true;

@@ -91,6 +91,10 @@ class PoolCore {
     uint64_t done = 0;
     uint64_t busy_ns = 0;
     uint64_t age_ns = 0;                  // since add_consumer()
+    // How long the oldest task it runs has run: since the later of its take
+    // and the consumer's previous completion (as complete() times it; exact
+    // for one task at a time). 0 when it runs none.
+    uint64_t running_ns = 0;
     std::vector<uint32_t> running_slots;  // the slots whose word is kRunning
   };
 

@@ -3,6 +3,8 @@
 // consumer holds, runs and has done.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
 #include <vector>
 
 #include "histogram.h"
@@ -122,8 +124,10 @@ TEST(PoolCoreFigures, AConsumerReportsWhatItHoldsRunsAndCompleted) {
   EXPECT_EQ(f.running, 0u);
   EXPECT_EQ(f.done, 0u);
   ASSERT_TRUE(Start(*c, slots[0]));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
   ASSERT_TRUE(core.consumer_figures(c->id, &f));
   EXPECT_EQ(f.running, 1u);
+  EXPECT_GE(f.running_ns, 2000000u) << "it has run since the take";
   ASSERT_EQ(f.running_slots.size(), 1u);
   EXPECT_EQ(f.running_slots[0], slots[0]);
   ASSERT_TRUE(core.complete(*c, slots[0], Status::kOk, {}));
@@ -132,6 +136,7 @@ TEST(PoolCoreFigures, AConsumerReportsWhatItHoldsRunsAndCompleted) {
   ASSERT_TRUE(core.consumer_figures(c->id, &f));
   EXPECT_EQ(f.held, 1u);
   EXPECT_EQ(f.running, 0u);
+  EXPECT_EQ(f.running_ns, 0u);
   EXPECT_EQ(f.done, 2u) << "completions count, whatever their status";
   EXPECT_GT(f.age_ns, 0u);
   EXPECT_LE(f.busy_ns, f.age_ns);
