@@ -28,13 +28,14 @@ class Collector {
     this.#prefix = prefix;
   }
 
-  get size() {
-    return this.#pools.size;
-  }
-
   add(pool, labels) {
     for (const [ref, other] of this.#pools) {
-      if (ref.deref() === pool) throw new Error('This pool is already registered with this registry and prefix');
+      const known = ref.deref();
+      if (known === undefined) {
+        this.#pools.delete(ref); // collected: its labels are free again
+        continue;
+      }
+      if (known === pool) throw new Error('This pool is already registered with this registry and prefix');
       if (sameLabels(other, labels)) {
         throw invalid('options.labels', 'labels that no other pool registered here has (set labels.pool)', labels);
       }
@@ -52,7 +53,8 @@ class Collector {
       if (this.#registry.getSingleMetric(metric.name) === metric) this.#registry.removeSingleMetric(metric.name);
     }
     this.#metrics.clear();
-    collectors.get(this.#registry).delete(this.#prefix);
+    const byPrefix = collectors.get(this.#registry);
+    if (byPrefix.get(this.#prefix) === this) byPrefix.delete(this.#prefix);
   }
 
   // Registers one metric object per family; all or none.

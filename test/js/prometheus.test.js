@@ -156,10 +156,14 @@ describe('nativepool/prometheus', function () {
     unregister();
     assert.equal(registry.getSingleMetric('app_pool_tasks_submitted_total'), undefined);
     assert.equal((await registry.metrics()).trim(), '');
-    register(pool, { registry, prefix: 'app_pool_' });
+    const again = register(pool, { registry, prefix: 'app_pool_' });
+    unregister(); // the first registration's function, called again, leaves the second alone
+    assert.ok(registry.getSingleMetric('app_pool_tasks_submitted_total'));
     await pool.run(0);
     const m = prom.parse(await registry.metrics());
     assert.equal(prom.value(m, 'app_pool_tasks_submitted_total', 'app_pool_tasks_submitted_total'), 1);
+    again();
+    assert.equal(registry.getSingleMetric('app_pool_tasks_submitted_total'), undefined);
   });
 
   it('names counters the OpenMetrics way in an OpenMetrics registry', async function () {
