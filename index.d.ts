@@ -48,6 +48,53 @@ declare namespace Pool {
     loadBalancer?: unknown;
     /** Accepted for Piscina compatibility; no effect. */
     workerHistogram?: boolean;
+    /** Accepted for Piscina compatibility: tasks are already served first in, first out within a lane. */
+    stricterFIFO?: boolean;
+    /** ms a task may run (counted from when it starts) before it rejects with ERR_TASK_TIMEOUT and its worker is replaced. Default: `Infinity`. */
+    timeout?: number;
+    /** Retry policy for every task (run() may override). Default: none (one attempt). */
+    retry?: RetryOptions | null;
+    /** A worker that has run this many tasks is replaced after its current ones. Default: `Infinity`. */
+    maxTasksPerWorker?: number;
+    /** A worker whose V8 heap in use exceeds this many MiB after a task is replaced. Default: `Infinity`. */
+    maxHeapUsedMb?: number;
+  }
+
+  interface RetryOptions {
+    /** Tries in all, the first included (BullMQ's convention). Default: `1`. */
+    attempts?: number;
+    /** ms before the second attempt. Default: `0`. */
+    delay?: number;
+    /** `'exponential'` doubles the delay after each attempt. Default: `'fixed'`. */
+    backoff?: 'fixed' | 'exponential';
+    /** Cap on any delay, in ms. Default: `Infinity`. */
+    maxDelay?: number;
+    /** Decides whether a failed attempt is tried again. Default: every failure except ERR_TASK_ABORTED, ERR_POOL_CLOSED, ERR_DATA_CLONE, ERR_HANDLER_NOT_FOUND, ERR_QUEUE_FULL. */
+    retryOn?: (err: unknown, attempt: number) => boolean;
+  }
+
+  /** Why a worker left: the `reason` of 'workerDestroy'. */
+  type ExitReason = 'crash' | 'oom' | 'abort' | 'timeout' | 'recycle' | 'idle' | 'destroy';
+
+  interface WorkerExitInfo {
+    reason: ExitReason;
+    exitCode: number | null;
+  }
+
+  interface TaskTimeoutEvent {
+    id: number;
+    timeout: number;
+    attempt: number;
+    error: PoolError;
+  }
+
+  interface TaskRetryEvent {
+    id: number;
+    /** The attempt that just failed (1-based). */
+    attempt: number;
+    error: unknown;
+    /** ms until the next attempt. */
+    delay: number;
   }
 
   /** Anything with AbortSignal's addEventListener, or an EventEmitter that emits 'abort'. */
@@ -69,6 +116,10 @@ declare namespace Pool {
     signal?: AbortSignalLike | null;
     /** Higher runs first. Default: `0`. */
     priority?: number;
+    /** ms this task may run. Default: the pool's `timeout`. */
+    timeout?: number;
+    /** Retry policy for this task (`null`: none). Default: the pool's `retry`. */
+    retry?: RetryOptions | null;
   }
 
   interface CloseOptions {
@@ -197,6 +248,9 @@ declare namespace Pool {
     | 'ERR_WORKER_EXITED'
     | 'ERR_DATA_CLONE'
     | 'ERR_HANDLER_NOT_FOUND'
+    | 'ERR_HANDLER_LOAD'
+    | 'ERR_WORKER_INIT'
+    | 'ERR_WORKER_OUT_OF_MEMORY'
     | 'ERR_NO_FILENAME';
 
   interface PoolError extends Error {
@@ -213,6 +267,8 @@ declare class Pool<TDefault = any, RDefault = any> extends EventEmitter implemen
   close(options?: Pool.CloseOptions): Promise<void>;
   /** Rejects queued tasks with ERR_POOL_CLOSED and stops every worker. */
   destroy(): Promise<void>;
+  /** Resolves once minThreads workers (at least one) have loaded the worker file; rejects with its coded load error. */
+  ready(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
   /** Same as Pool.buffer(size). */
   buffer(size: number): ArrayBuffer;
@@ -239,12 +295,20 @@ declare class Pool<TDefault = any, RDefault = any> extends EventEmitter implemen
 
   on(event: 'error', listener: (err: Error) => void): this;
   on(event: 'drain' | 'needsDrain' | 'close', listener: () => void): this;
-  on(event: 'workerCreate' | 'workerDestroy', listener: (worker: Worker) => void): this;
+  on(event: 'workerCreate', listener: (worker: Worker) => void): this;
+  on(event: 'workerDestroy', listener: (worker: Worker, info: Pool.WorkerExitInfo) => void): this;
+  on(event: 'workerRecycle', listener: (worker: Worker, info: { reason: 'tasks' | 'heap' }) => void): this;
+  on(event: 'taskTimeout', listener: (event: Pool.TaskTimeoutEvent) => void): this;
+  on(event: 'taskRetry', listener: (event: Pool.TaskRetryEvent) => void): this;
   on(event: 'message', listener: (message: unknown) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
   once(event: 'error', listener: (err: Error) => void): this;
   once(event: 'drain' | 'needsDrain' | 'close', listener: () => void): this;
-  once(event: 'workerCreate' | 'workerDestroy', listener: (worker: Worker) => void): this;
+  once(event: 'workerCreate', listener: (worker: Worker) => void): this;
+  once(event: 'workerDestroy', listener: (worker: Worker, info: Pool.WorkerExitInfo) => void): this;
+  once(event: 'workerRecycle', listener: (worker: Worker, info: { reason: 'tasks' | 'heap' }) => void): this;
+  once(event: 'taskTimeout', listener: (event: Pool.TaskTimeoutEvent) => void): this;
+  once(event: 'taskRetry', listener: (event: Pool.TaskRetryEvent) => void): this;
   once(event: 'message', listener: (message: unknown) => void): this;
   once(event: string | symbol, listener: (...args: any[]) => void): this;
 

@@ -24,6 +24,8 @@ Napi::Function NativePool::Define(Napi::Env env) {
       InstanceMethod<&NativePool::Submit>("submit"),
       InstanceMethod<&NativePool::Cancel>("cancel"),
       InstanceMethod<&NativePool::RunningAt>("runningAt"),
+      InstanceMethod<&NativePool::Resubmit>("resubmit"),
+      InstanceMethod<&NativePool::Forget>("forget"),
       InstanceMethod<&NativePool::AddConsumer>("addConsumer"),
       InstanceMethod<&NativePool::StopConsumer>("stopConsumer"),
       InstanceMethod<&NativePool::RemoveConsumer>("removeConsumer"),
@@ -89,6 +91,7 @@ void NativePool::ReleaseRefs() {
   settle_.Reset();
   side_.pack.Reset();
   side_.unpack.Reset();
+  retained_.clear();
 }
 
 void NativePool::OnBell(Napi::Env env, Napi::Function, NativePool* self, void*) {
@@ -146,9 +149,10 @@ void NativePool::SettleTasks(Napi::Env env, std::vector<Task*>& tasks) {
     for (; at < tasks.size() && chunk.size() < kSettleChunk; ++at) {
       Task* t = tasks[at];
       owned.emplace_back(t);
-      if (!tracked_.empty()) tracked_.erase(t->id);
+      if (!tracked_.empty()) Untrack(t);
       // A tombstone (its cancel settled it) or a task whose abort settled it.
       if (t->status == Status::kCancelled || t->settled_early) continue;
+      if (t->retain && t->status != Status::kOk) Retain(t, false);
       chunk.push_back(t);
     }
     if (chunk.empty()) continue;
@@ -204,9 +208,21 @@ Napi::Value NativePool::AddHandler(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, core_->add_handler(std::move(filename), std::move(name)));
 }
 
-// submit(id, handler, lane, value, track, moving?): throws DataCloneError,
-// queues nothing. `moving`: ArrayBuffers to move, not copy (codec.h).
-// track: the task may be cancelled (it has a signal, a timeout, ...).
+void NativePool::Untrack(Task* t) {
+  auto it = tracked_.find(t->id);
+  if (it != tracked_.end() && it->second == t) tracked_.erase(it);
+}
+
+void NativePool::Retain(Task* t, bool copy) {
+  Retained& r = retained_[t->id];
+  r.handler = t->handler;
+  r.payload = copy ? t->payload : std::move(t->payload);
+}
+
+// submit(id, handler, lane, value, track, moving?, retain?): throws
+// DataCloneError, queues nothing. `moving`: ArrayBuffers to move, not copy
+// (codec.h). track: the task may be cancelled (a signal, a timeout, ...).
+// retain: it may be retried: a failed attempt keeps its bytes (resubmit).
 Napi::Value NativePool::Submit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!bell_open_) throw Napi::Error::New(env, "nativepool: pool is closed");
@@ -216,6 +232,7 @@ Napi::Value NativePool::Submit(const Napi::CallbackInfo& info) {
   t->lane = CheckedUint32(env, info[2], "lane");
   Encode(env, info[3], t->payload, side_, info.Length() > 5 ? info[5] : Napi::Value());
   bool track = info.Length() > 4 && info[4].ToBoolean().Value();
+  t->retain = info.Length() > 6 && info[6].ToBoolean().Value();
   if (track) tracked_[t->id] = t.get();
   if (live_++ == 0 && !bell_refed_) {
     bell_.Ref(env);
@@ -244,6 +261,9 @@ Napi::Value NativePool::Cancel(const Napi::CallbackInfo& info) {
   PoolCore::ConsumerId holder = 0;
   CancelResult r = core_->cancel(t, &holder);
   TaskLeft(env);
+  // A timed-out attempt may run again: keep its bytes (the attempt itself
+  // may still be in flight, so copy unless it was handed back).
+  if (t->retain) Retain(t, r == CancelResult::kNotStarted);
   switch (r) {
     case CancelResult::kNotStarted:
       delete t;  // handed back: in no queue, held by nobody
@@ -273,6 +293,39 @@ Napi::Value NativePool::RunningAt(const Napi::CallbackInfo& info) {
   out.Set(0u, Napi::Number::New(env, holder));
   out.Set(1u, Napi::Number::New(env, slot));
   return out;
+}
+
+// resubmit(id, lane, track) -> true: runs the bytes a failed attempt of task
+// `id` kept (submit's `retain`) again, as a new attempt with the same id;
+// false if nothing was kept. The new attempt is retained too.
+Napi::Value NativePool::Resubmit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!bell_open_) throw Napi::Error::New(env, "nativepool: pool is closed");
+  uint64_t id = CheckedUint64(env, info[0], "id");
+  uint32_t lane = CheckedUint32(env, info[1], "lane");
+  bool track = info.Length() > 2 && info[2].ToBoolean().Value();
+  auto it = retained_.find(id);
+  if (it == retained_.end()) return Napi::Boolean::New(env, false);
+  auto t = std::make_unique<Task>();
+  t->id = id;
+  t->handler = it->second.handler;
+  t->lane = lane;
+  t->payload = std::move(it->second.payload);
+  t->retain = true;
+  retained_.erase(it);
+  if (track) tracked_[id] = t.get();
+  if (live_++ == 0 && !bell_refed_) {
+    bell_.Ref(env);
+    bell_refed_ = true;
+  }
+  core_->submit(t.release());
+  return Napi::Boolean::New(env, true);
+}
+
+// forget(id): drops the bytes kept for another attempt of task `id`.
+Napi::Value NativePool::Forget(const Napi::CallbackInfo& info) {
+  retained_.erase(CheckedUint64(info.Env(), info[0], "id"));
+  return info.Env().Undefined();
 }
 
 // addConsumer(capacity) -> id: a consumer that holds at most `capacity` tasks.

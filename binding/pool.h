@@ -32,6 +32,8 @@ class NativePool : public Napi::ObjectWrap<NativePool> {
   Napi::Value Submit(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
   Napi::Value RunningAt(const Napi::CallbackInfo& info);
+  Napi::Value Resubmit(const Napi::CallbackInfo& info);
+  Napi::Value Forget(const Napi::CallbackInfo& info);
   Napi::Value AddConsumer(const Napi::CallbackInfo& info);
   Napi::Value StopConsumer(const Napi::CallbackInfo& info);
   Napi::Value RemoveConsumer(const Napi::CallbackInfo& info);
@@ -62,8 +64,16 @@ class NativePool : public Napi::ObjectWrap<NativePool> {
   Bell bell_;
   bool bell_open_ = false;
   bool bell_refed_ = false;
-  uint64_t live_ = 0;  // submitted, not yet settled in JS
+  uint64_t live_ = 0;  // attempts submitted, not yet settled in JS
   std::unordered_map<uint64_t, Task*> tracked_;  // tasks that may be cancelled
+  // Payloads of failed attempts that may run again (retries), by task id.
+  struct Retained {
+    uint32_t handler;
+    Bytes payload;
+  };
+  std::unordered_map<uint64_t, Retained> retained_;
+  void Retain(Task* t, bool copy);
+  void Untrack(Task* t);  // forgets t in tracked_ if it is the tracked attempt
   bool settling_ = false;
 };
 

@@ -41,6 +41,19 @@ const errors = {
     return err;
   },
   internal: (detail) => coded(Error, 'ERR_NATIVEPOOL_INTERNAL', `nativepool: ${detail}`),
+  // --- nativepool/bullmq ---
+  /** The job is gone from Redis before its result reached this producer. */
+  remoteJobLost: (jobId, detail) =>
+    coded(Error, 'ERR_REMOTE_JOB_LOST', `Job ${jobId} is no longer in Redis (${detail}); it may or may not have run`, { jobId }),
+  /** BullMQ failed the job for a reason of its own (no nativepool error in it). */
+  remoteJobFailed: (jobId, reason) =>
+    coded(Error, 'ERR_REMOTE_JOB_FAILED', `Job ${jobId} failed in BullMQ: ${reason}`, { jobId, failedReason: reason }),
+  /** Redis refused or dropped the add; the job may or may not exist. */
+  remoteUnavailable: (jobId, cause) =>
+    coded(Error, 'ERR_REMOTE_UNAVAILABLE', `Job ${jobId} could not be queued: ${cause && cause.message}`, { jobId, cause }),
+  missingPeer: (name, cause) =>
+    coded(Error, 'ERR_MISSING_PEER_DEPENDENCY',
+      `nativepool/bullmq needs the optional peer dependency '${name}': npm install bullmq ioredis`, { cause }),
 };
 
 // --- What a handler throws, across threads -----------------------------------

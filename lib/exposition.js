@@ -57,7 +57,7 @@ function families(figures, labels) {
     one('tasks_running', 'gauge', 'Tasks a worker is running now.', s.running),
     by('workers', 'gauge', 'Workers by state: starting, idle, busy, stopping.', 'state', Object.entries(s.workersByState)),
     one('workers_started_total', 'counter', 'Workers started.', s.workersStarted),
-    by('worker_exits_total', 'counter', 'Workers that exited, by reason: crash, oom, abort, idle, destroy, ...',
+    by('worker_exits_total', 'counter', 'Workers that exited, by reason: crash, oom, abort, timeout, recycle, idle, destroy.',
       'reason', Object.entries(s.workerExits)),
     one('worker_recycles_total', 'counter', 'Workers replaced by recycling (maxTasksPerWorker, maxHeapUsedMb).', s.recycled),
     one('workers_heap_used_bytes', 'gauge', 'V8 heap in use, summed over the workers (each publishes it at most once a second).', s.heapUsedBytes),

@@ -5,10 +5,10 @@
 // counters below.
 //
 // Counters: what the native core cannot know. Task outcomes are counted
-// where a record settles (TaskTable: the settle batch by status, cancel()
-// by its error's code); refusals where run() refuses; worker starts and
-// exits from the worker set's events; rare events (a retry, a recycle)
-// where they happen: figures.count('retried').
+// where a record settles (TaskTable: by status in the settle batch, and in
+// abort, timeout and the final failure after retries); refusals where run()
+// refuses; worker starts, exits and recycles from the worker set's events;
+// retries where a task is resubmitted (counters.count('retried')).
 
 const NS_PER_MS = 1e6;
 const HISTOGRAM_KEYS = [
@@ -32,10 +32,7 @@ const OUTCOME_COUNT = 6;
 /** Why run() refused a task (it was never accepted). */
 const REJECT_REASONS = ['queueFull', 'closed', 'invalid', 'aborted'];
 /** Why workers left, known today; any other reason is counted as it occurs. */
-const EXIT_REASONS = ['crash', 'oom', 'abort', 'idle', 'destroy'];
-
-// cancel(id, err): the outcome an error settles a task as.
-const OUTCOME_OF_CODE = { ERR_TASK_ABORTED: OUTCOME.ABORTED, ERR_TASK_TIMEOUT: OUTCOME.TIMEOUT };
+const EXIT_REASONS = ['crash', 'oom', 'abort', 'timeout', 'recycle', 'idle', 'destroy'];
 
 class Counters {
   /** By OUTCOME; the task table increments them as records settle. */
@@ -66,11 +63,6 @@ class Counters {
     return Promise.reject(err);
   }
 
-  /** The outcome of a task cancelled with `err` (TaskTable.cancel). */
-  static cancelOutcome(err) {
-    const code = err !== null && typeof err === 'object' ? err.code : undefined;
-    return (typeof code === 'string' && OUTCOME_OF_CODE[code]) || OUTCOME.CANCELLED;
-  }
 }
 
 /** Piscina's summary shape, in ms, from a native histogram in ns. */
@@ -105,13 +97,14 @@ class Figures {
     this.options = options;
   }
 
-  /** Follows the pool's parts: workers started and exited come from their events. */
+  /** Follows the pool's parts: workers started, recycled and exited come from their events. */
   watch(tasks, workers) {
     this.tasks = tasks;
     this.workers = workers;
     workers.on('create', () => {
       this.counters.started++;
     });
+    workers.on('recycle', () => this.counters.count('recycled'));
     workers.on('destroy', (w) => this.counters.exit(w.reason));
   }
 

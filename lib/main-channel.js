@@ -3,7 +3,6 @@
 // it knows by id, side-channel values held for workers to ask for, and values
 // workers posted with their results. One per pool; workers reach it over
 // their control ports.
-const { receiveMessageOnPort } = require('node:worker_threads');
 const { SabTable, makeCodecHooks } = require('./channel');
 const { errors } = require('./errors');
 
@@ -88,7 +87,7 @@ class MainChannel {
     let any = false;
     for (const w of this.#ports()) {
       if (w.exited) continue;
-      for (let m = receiveMessageOnPort(w.control); m !== undefined; m = receiveMessageOnPort(w.control)) {
+      for (let m = w.rw.receive(); m !== undefined; m = w.rw.receive()) {
         any = true;
         w.onControl(m.message);
       }

@@ -1,28 +1,12 @@
 'use strict';
 // Option validation, in one place. A bad option throws a TypeError or
-// RangeError that names the option, what it expected and what it got.
+// RangeError that names the option, what it expected and what it got
+// (lib/validate.js); options are read as own properties only.
 const os = require('node:os');
 const { pathToFileURL } = require('node:url');
 const path = require('node:path');
-
-function describe(value) {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  switch (typeof value) {
-    case 'string': return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-    case 'number': case 'bigint': case 'boolean': return `${typeof value} ${String(value)}`;
-    case 'undefined': return 'undefined';
-    case 'function': return 'a function';
-    case 'symbol': return 'a symbol';
-    default: return `an instance of ${value.constructor ? value.constructor.name : 'Object'}`;
-  }
-}
-
-function invalid(name, expected, value, Ctor = TypeError) {
-  const err = new Ctor(`Expected ${expected} for ${name} but received ${describe(value)}`);
-  err.code = Ctor === RangeError ? 'ERR_OUT_OF_RANGE' : 'ERR_INVALID_ARG_TYPE';
-  return err;
-}
+const { invalid, readOwn } = require('./validate');
+const { normalizeRetry } = require('./retry');
 
 const is = {
   object: (v) => v !== null && typeof v === 'object',
@@ -31,33 +15,6 @@ const is = {
   string: (v) => typeof v === 'string',
   fn: (v) => typeof v === 'function',
 };
-
-function levenshtein(a, b) {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
-    }
-  }
-  return d[a.length][b.length];
-}
-
-function rejectUnknown(kind, given, known) {
-  for (const key of Object.keys(given)) {
-    if (known.includes(key)) continue;
-    let best = null;
-    let bestDistance = Infinity;
-    for (const k of known) {
-      const dist = levenshtein(key, k);
-      if (dist < bestDistance) { best = k; bestDistance = dist; }
-    }
-    const hint = bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? ` Did you mean '${best}'?` : '';
-    const err = new TypeError(`Unknown ${kind} '${key}'.${hint}`);
-    err.code = 'ERR_INVALID_ARG_VALUE';
-    throw err;
-  }
-}
 
 /** Normalizes a path, file:// string or URL to a file URL string. */
 function toFileHref(name, value) {
@@ -84,17 +41,22 @@ const DEFAULTS = Object.freeze({
   closeTimeout: 30000,
   recordTiming: true,
   lanes: 3,
+  timeout: Infinity,
+  retry: null,
+  maxTasksPerWorker: Infinity,
+  maxHeapUsedMb: Infinity,
 });
 
 // Piscina v5's option names: all are accepted so code moves over unchanged.
-// atomics, niceIncrement, trackUnmanagedFds, taskQueue, loadBalancer and
-// workerHistogram are accepted and validated but have no effect (README).
+// atomics, trackUnmanagedFds, taskQueue, loadBalancer, stricterFIFO and
+// workerHistogram are accepted and validated (README: what each does here).
 const POOL_OPTIONS = [
   'filename', 'name', 'minThreads', 'maxThreads', 'idleTimeout', 'maxQueue',
   'concurrentTasksPerWorker', 'resourceLimits', 'argv', 'execArgv', 'env',
   'workerData', 'closeTimeout', 'recordTiming', 'atomics', 'useAtomics', 'niceIncrement',
   'trackUnmanagedFds', 'taskQueue', 'loadBalancer', 'workerHistogram', 'lanes', 'laneWeights',
-  'stdout', 'stderr',
+  'stdout', 'stderr', 'stricterFIFO',
+  'timeout', 'retry', 'maxTasksPerWorker', 'maxHeapUsedMb',
 ];
 
 function checkCount(name, v, min) {
@@ -103,128 +65,155 @@ function checkCount(name, v, min) {
   return v;
 }
 
+function checkMs(name, v) {
+  if (typeof v !== 'number' || Number.isNaN(v)) throw invalid(name, 'a number of milliseconds >= 0', v);
+  if (v < 0) throw invalid(name, 'a number of milliseconds >= 0', v, RangeError);
+  return v;
+}
+
+/** A positive number or Infinity (timeouts, limits). */
+function checkPositive(name, v, what) {
+  if (typeof v !== 'number' || Number.isNaN(v)) throw invalid(name, what, v);
+  if (!(v > 0)) throw invalid(name, what, v, RangeError);
+  return v;
+}
+
 function validatePoolOptions(options) {
   if (options === undefined) options = {};
   if (!is.plainObject(options)) throw invalid('options', 'an object', options);
-  rejectUnknown('option', options, POOL_OPTIONS);
+  const g = readOwn(options, POOL_OPTIONS, 'option');
   const o = { ...DEFAULTS };
-  if (options.filename !== undefined && options.filename !== null) o.filename = toFileHref('options.filename', options.filename);
-  if (options.name !== undefined) {
-    if (!is.string(options.name) || options.name.length === 0) throw invalid('options.name', 'a non-empty string', options.name);
-    o.name = options.name;
+  if (g.filename !== undefined && g.filename !== null) o.filename = toFileHref('options.filename', g.filename);
+  if (g.name !== undefined) {
+    if (!is.string(g.name) || g.name.length === 0) throw invalid('options.name', 'a non-empty string', g.name);
+    o.name = g.name;
   }
-  const hasMin = options.minThreads !== undefined;
-  const hasMax = options.maxThreads !== undefined;
-  if (hasMin) o.minThreads = checkCount('options.minThreads', options.minThreads, 0);
-  if (hasMax) o.maxThreads = checkCount('options.maxThreads', options.maxThreads, 1);
+  const hasMin = g.minThreads !== undefined;
+  const hasMax = g.maxThreads !== undefined;
+  if (hasMin) o.minThreads = checkCount('options.minThreads', g.minThreads, 0);
+  if (hasMax) o.maxThreads = checkCount('options.maxThreads', g.maxThreads, 1);
   if (hasMin && !hasMax) o.maxThreads = Math.max(o.maxThreads, o.minThreads, 1);
   if (hasMax && !hasMin) o.minThreads = Math.min(o.minThreads, o.maxThreads);
   if (o.minThreads > o.maxThreads) {
     throw invalid('options.minThreads', `an integer <= options.maxThreads (${o.maxThreads})`, o.minThreads, RangeError);
   }
-  if (options.idleTimeout !== undefined) {
-    const v = options.idleTimeout;
-    if (typeof v !== 'number' || Number.isNaN(v)) throw invalid('options.idleTimeout', 'a number of milliseconds >= 0', v);
-    if (v < 0) throw invalid('options.idleTimeout', 'a number of milliseconds >= 0', v, RangeError);
-    o.idleTimeout = v;
+  if (g.idleTimeout !== undefined) o.idleTimeout = checkMs('options.idleTimeout', g.idleTimeout);
+  if (g.concurrentTasksPerWorker !== undefined) {
+    o.concurrentTasksPerWorker = checkCount('options.concurrentTasksPerWorker', g.concurrentTasksPerWorker, 1);
   }
-  if (options.concurrentTasksPerWorker !== undefined) {
-    o.concurrentTasksPerWorker = checkCount('options.concurrentTasksPerWorker', options.concurrentTasksPerWorker, 1);
-  }
-  if (options.maxQueue !== undefined) {
-    const v = options.maxQueue;
+  if (g.maxQueue !== undefined) {
+    const v = g.maxQueue;
     if (v === 'auto') o.maxQueue = o.maxThreads * o.maxThreads;
     else if (v === Infinity) o.maxQueue = Infinity;
     else o.maxQueue = checkCount("options.maxQueue (or 'auto' or Infinity)", v, 0);
   }
-  if (options.closeTimeout !== undefined) {
-    const v = options.closeTimeout;
-    if (typeof v !== 'number' || Number.isNaN(v)) throw invalid('options.closeTimeout', 'a number of milliseconds >= 0', v);
-    if (v < 0) throw invalid('options.closeTimeout', 'a number of milliseconds >= 0', v, RangeError);
-    o.closeTimeout = v;
-  }
-  if (options.recordTiming !== undefined) {
-    if (typeof options.recordTiming !== 'boolean') throw invalid('options.recordTiming', 'a boolean', options.recordTiming);
-    o.recordTiming = options.recordTiming;
+  if (g.closeTimeout !== undefined) o.closeTimeout = checkMs('options.closeTimeout', g.closeTimeout);
+  if (g.recordTiming !== undefined) {
+    if (typeof g.recordTiming !== 'boolean') throw invalid('options.recordTiming', 'a boolean', g.recordTiming);
+    o.recordTiming = g.recordTiming;
   }
   for (const key of ['argv', 'execArgv']) {
-    if (options[key] === undefined) continue;
-    if (!Array.isArray(options[key])) throw invalid(`options.${key}`, 'an array', options[key]);
-    o[key] = options[key].map((a, i) => {
+    if (g[key] === undefined) continue;
+    if (!Array.isArray(g[key])) throw invalid(`options.${key}`, 'an array', g[key]);
+    o[key] = g[key].map((a, i) => {
       if (key === 'execArgv' && !is.string(a)) throw invalid(`options.${key}[${i}]`, 'a string', a);
       return key === 'argv' ? String(a) : a;
     });
   }
-  if (options.env !== undefined && options.env !== null && !is.object(options.env) && typeof options.env !== 'symbol') {
-    throw invalid('options.env', 'an object or worker_threads.SHARE_ENV', options.env);
+  if (g.env !== undefined && g.env !== null && !is.object(g.env) && typeof g.env !== 'symbol') {
+    throw invalid('options.env', 'an object or worker_threads.SHARE_ENV', g.env);
   }
-  if (options.env !== undefined) o.env = options.env;
-  if (options.resourceLimits !== undefined) {
-    const r = options.resourceLimits;
+  if (g.env !== undefined && g.env !== null) o.env = typeof g.env === 'symbol' ? g.env : { ...g.env };
+  if (g.resourceLimits !== undefined) {
+    const r = g.resourceLimits;
     if (!is.plainObject(r)) throw invalid('options.resourceLimits', 'an object', r);
-    rejectUnknown('resourceLimits option', r, ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb']);
-    for (const [k, v] of Object.entries(r)) {
+    const limits = readOwn(r, ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'], 'resourceLimits option');
+    for (const k of Object.keys(limits)) {
+      const v = limits[k];
       if (typeof v !== 'number' || !(v > 0)) throw invalid(`options.resourceLimits.${k}`, 'a positive number', v, typeof v === 'number' ? RangeError : TypeError);
     }
-    o.resourceLimits = { ...r };
+    o.resourceLimits = { ...limits };
   }
-  if ('workerData' in options) o.workerData = options.workerData;
-  if (options.lanes !== undefined) {
-    o.lanes = checkCount('options.lanes', options.lanes, 1);
+  if ('workerData' in g) o.workerData = g.workerData;
+  if (g.lanes !== undefined) {
+    o.lanes = checkCount('options.lanes', g.lanes, 1);
     if (o.lanes > 64) throw invalid('options.lanes', 'an integer from 1 to 64', o.lanes, RangeError);
   }
-  if (options.laneWeights !== undefined) {
-    const w = options.laneWeights;
+  if (g.laneWeights !== undefined) {
+    const w = g.laneWeights;
     if (!Array.isArray(w) || w.length === 0) throw invalid('options.laneWeights', 'a non-empty array of positive integers', w);
     w.forEach((x, i) => checkCount(`options.laneWeights[${i}]`, x, 1));
-    if (options.lanes !== undefined && w.length !== o.lanes) {
+    if (g.lanes !== undefined && w.length !== o.lanes) {
       throw invalid('options.laneWeights', `an array of options.lanes (${o.lanes}) weights`, w, RangeError);
     }
     o.lanes = w.length;
     o.laneWeights = [...w];
   }
-  for (const key of ['stdout', 'stderr', 'trackUnmanagedFds', 'useAtomics']) {
-    if (options[key] !== undefined && typeof options[key] !== 'boolean') throw invalid(`options.${key}`, 'a boolean', options[key]);
-    if (options[key] !== undefined) o[key] = options[key];
+  for (const key of ['stdout', 'stderr', 'trackUnmanagedFds', 'useAtomics', 'stricterFIFO', 'workerHistogram']) {
+    if (g[key] !== undefined && typeof g[key] !== 'boolean') throw invalid(`options.${key}`, 'a boolean', g[key]);
+    if (g[key] !== undefined) o[key] = g[key];
   }
-  if (options.atomics !== undefined && !['sync', 'async', 'disabled'].includes(options.atomics)) {
-    throw invalid('options.atomics', "'sync', 'async' or 'disabled'", options.atomics);
+  if (g.atomics !== undefined && !['sync', 'async', 'disabled'].includes(g.atomics)) {
+    throw invalid('options.atomics', "'sync', 'async' or 'disabled'", g.atomics);
   }
-  if (options.niceIncrement !== undefined && !is.integer(options.niceIncrement)) {
-    throw invalid('options.niceIncrement', 'an integer', options.niceIncrement);
+  if (g.niceIncrement !== undefined) {
+    if (!is.integer(g.niceIncrement)) throw invalid('options.niceIncrement', 'an integer', g.niceIncrement);
+    if (g.niceIncrement < 0 || g.niceIncrement > 19) throw invalid('options.niceIncrement', 'an integer from 0 to 19', g.niceIncrement, RangeError);
+    o.niceIncrement = g.niceIncrement;
   }
+  if (g.timeout !== undefined) o.timeout = checkPositive('options.timeout', g.timeout, 'a number of milliseconds > 0 (or Infinity)');
+  if (g.retry !== undefined) o.retry = normalizeRetry('options.retry', g.retry);
+  if (g.maxTasksPerWorker !== undefined) {
+    const v = g.maxTasksPerWorker;
+    o.maxTasksPerWorker = v === Infinity ? Infinity : checkCount('options.maxTasksPerWorker (or Infinity)', v, 1);
+  }
+  if (g.maxHeapUsedMb !== undefined) o.maxHeapUsedMb = checkPositive('options.maxHeapUsedMb', g.maxHeapUsedMb, 'a number of MiB > 0 (or Infinity)');
   return o;
 }
 
-const RUN_OPTIONS = ['name', 'filename', 'transferList', 'signal', 'priority'];
+const RUN_OPTIONS = ['name', 'filename', 'transferList', 'signal', 'priority', 'timeout', 'retry'];
 
-/** Returns null when valid, else the error to reject run() with. */
+/**
+ * Reads run()'s options. Returns { options } (own properties, normalized)
+ * or { error } to reject run() with; never throws.
+ */
 function validateRunOptions(options) {
-  if (options === undefined || options === null) return null;
-  if (!is.plainObject(options)) return invalid('options', 'an object', options);
+  if (!is.plainObject(options)) return { error: invalid('options', 'an object', options) };
+  let g;
   try {
-    rejectUnknown('run() option', options, RUN_OPTIONS);
+    g = readOwn(options, RUN_OPTIONS, 'run() option');
   } catch (err) {
-    return err;
+    return { error: err };
   }
-  if (options.name !== undefined && options.name !== null && (!is.string(options.name) || options.name.length === 0)) {
-    return invalid('options.name', 'a non-empty string', options.name);
+  if (g.name !== undefined && g.name !== null && (!is.string(g.name) || g.name.length === 0)) {
+    return { error: invalid('options.name', 'a non-empty string', g.name) };
   }
-  if (options.filename !== undefined && options.filename !== null && !is.string(options.filename) && !(options.filename instanceof URL)) {
-    return invalid('options.filename', 'a string or URL', options.filename);
+  if (g.filename !== undefined && g.filename !== null && !is.string(g.filename) && !(g.filename instanceof URL)) {
+    return { error: invalid('options.filename', 'a string or URL', g.filename) };
   }
-  if (options.transferList !== undefined && options.transferList !== null && !Array.isArray(options.transferList)) {
-    return invalid('options.transferList', 'an array', options.transferList);
+  if (g.transferList !== undefined && g.transferList !== null && !Array.isArray(g.transferList)) {
+    return { error: invalid('options.transferList', 'an array', g.transferList) };
   }
-  const s = options.signal;
+  const s = g.signal;
   if (s !== undefined && s !== null) {
     const ok = is.object(s) && (is.fn(s.addEventListener) || is.fn(s.once) || is.fn(s.on));
-    if (!ok) return invalid('options.signal', "an AbortSignal or an EventEmitter that emits 'abort'", s);
+    if (!ok) return { error: invalid('options.signal', "an AbortSignal or an EventEmitter that emits 'abort'", s) };
   }
-  if (options.priority !== undefined && (typeof options.priority !== 'number' || Number.isNaN(options.priority))) {
-    return invalid('options.priority', 'a number', options.priority);
+  if (g.priority !== undefined && (typeof g.priority !== 'number' || Number.isNaN(g.priority))) {
+    return { error: invalid('options.priority', 'a number', g.priority) };
   }
-  return null;
+  try {
+    if (g.timeout !== undefined) checkPositive('options.timeout', g.timeout, 'a number of milliseconds > 0 (or Infinity)');
+    if (g.retry !== undefined) g.retry = normalizeRetry('options.retry', g.retry);
+  } catch (err) {
+    return { error: err };
+  }
+  return { options: g };
 }
 
-module.exports = { DEFAULTS, POOL_OPTIONS, validatePoolOptions, validateRunOptions, toFileHref, invalid };
+/** Throws for a key of `given` not in `known` (the same check run() options get). */
+function rejectUnknown(kind, given, known) {
+  readOwn(given, known, kind);
+}
+
+module.exports = { DEFAULTS, POOL_OPTIONS, RUN_OPTIONS, validatePoolOptions, validateRunOptions, toFileHref, invalid, rejectUnknown, is };

@@ -20,6 +20,7 @@ const { Figures, kFigures } = require('./figures');
 const { snapshot } = require('./stats');
 const { metricsText } = require('./exposition');
 const { taskChannel, traceRun } = require('./tracing');
+const { TimeoutWatch } = require('./timeouts');
 
 // Pools a process 'exit' must wake: workers parked in native code have to be
 // woken before Node joins their threads (env cleanup hooks run too late).
@@ -54,6 +55,7 @@ class Pool extends EventEmitter {
   #onIdle = null; // close(): resolves when the last task settles
   #needsDrain = false;
   #queuedError = null; // the error for tasks cancelQueued() settles right now
+  #readyPromise = null;
   #ref;
 
   constructor(options = {}) {
@@ -69,12 +71,21 @@ class Pool extends EventEmitter {
       pack: this.#channel.hooks.pack,
       unpack: this.#channel.hooks.unpack,
     });
+    const timeouts = new TimeoutWatch(
+      this.#native,
+      (consumer, slot) => this.#workers.startOf(consumer, slot),
+      (record) => this.#tasks.timeout(record),
+    );
     this.#figures = new Figures(this.#native, o);
     this.#tasks = new TaskTable(this.#native, this.#channel, {
       exited: (consumer, record) => this.#workers.adoptOrphan(consumer, record),
-      stopRunning: (consumer) => this.#workers.stopRunning(consumer, 'abort'),
+      stopRunning: (consumer, reason) => this.#workers.stopRunning(consumer, reason),
       settled: () => this.#afterSettle(),
       closedError: (status) => this.#closedError(status),
+      retrying: (record, err, delay) => this.emit('taskRetry', { id: record.id, attempt: record.attempts, error: err, delay }),
+      resubmitted: () => this.#afterSubmit(),
+      timedOut: (record, err) => this.emit('taskTimeout', { id: record.id, timeout: record.timeout, attempt: record.attempts, error: err }),
+      timeouts,
     }, this.#figures.counters);
     this.#workers = new WorkerSet(createRuntime('thread', o), this.#native, this.#channel, o);
     this.#figures.watch(this.#tasks, this.#workers);
@@ -92,11 +103,12 @@ class Pool extends EventEmitter {
     // Deferred a microtask, as Piscina does, so listeners attached right
     // after the constructor see the first workers too.
     w.on('create', (pw) => queueMicrotask(() => this.emit('workerCreate', pw.public)));
-    w.on('destroy', (pw) => this.emit('workerDestroy', pw.public));
+    w.on('destroy', (pw) => this.emit('workerDestroy', pw.public, { reason: pw.reason, exitCode: pw.exitCode }));
+    w.on('recycle', (pw, why) => this.emit('workerRecycle', pw.public, { reason: why }));
     w.on('message', (msg) => this.emit('message', msg));
     w.on('error', (err) => this.emit('error', err));
     w.on('orphans', (records, err) => {
-      for (const record of records) this.#tasks.settleExited(record, err);
+      for (const record of records) this.#tasks.failExited(record, err);
       this.#afterSettle();
     });
     w.on('bootFailed', (err) => {
@@ -141,29 +153,32 @@ class Pool extends EventEmitter {
     let lane = this.#defaultLane;
     let signal = null;
     let transferList;
+    let timeout = o.timeout;
+    let retry = o.retry;
     if (options !== undefined && options !== null) {
-      const bad = validateRunOptions(options);
-      if (bad) return this.#refuse('invalid', bad);
-      const filename = Object.hasOwn(options, 'filename') ? options.filename : undefined;
-      const name = Object.hasOwn(options, 'name') ? options.name : undefined;
-      if ((filename !== undefined && filename !== null) || name) {
+      const read = validateRunOptions(options);
+      if (read.error) return this.#refuse('invalid', read.error);
+      const g = read.options;
+      if ((g.filename !== undefined && g.filename !== null) || g.name) {
         let href = o.filename;
-        if (filename !== undefined && filename !== null) {
+        if (g.filename !== undefined && g.filename !== null) {
           try {
-            href = toFileHref('options.filename', filename);
+            href = toFileHref('options.filename', g.filename);
           } catch (err) {
             return this.#refuse('invalid', err);
           }
         }
         if (!href) return this.#refuse('invalid', errors.noFilename());
-        handler = this.#handlerIndex(href, name || o.name);
+        handler = this.#handlerIndex(href, g.name || o.name);
       }
-      signal = (Object.hasOwn(options, 'signal') && options.signal) || null;
+      signal = g.signal || null;
       if (signal && signal.aborted) return this.#refuse('aborted', errors.aborted(signal.reason));
-      if (Object.hasOwn(options, 'priority') && options.priority !== undefined) {
-        lane = Math.min(o.lanes - 1, Math.max(0, this.#defaultLane - Math.round(options.priority)));
+      if (g.priority !== undefined) {
+        lane = Math.min(o.lanes - 1, Math.max(0, this.#defaultLane - Math.round(g.priority)));
       }
-      if (Object.hasOwn(options, 'transferList')) transferList = options.transferList;
+      transferList = g.transferList;
+      if (g.timeout !== undefined) timeout = g.timeout;
+      if ('retry' in g) retry = g.retry;
     }
     if (handler < 0) return this.#refuse('invalid', errors.noFilename());
 
@@ -171,7 +186,9 @@ class Pool extends EventEmitter {
     let moved = null;
     if (transferList || isMovable(task)) {
       try {
-        moved = takeTransferables(task, transferList);
+        // A task that may run again keeps every byte it carries: its
+        // transfers are copied (and still detached), never handed over once.
+        moved = takeTransferables(task, transferList, { copyAll: retry !== null });
       } catch (err) {
         return this.#refuse('invalid', err);
       }
@@ -180,9 +197,10 @@ class Pool extends EventEmitter {
 
     const id = this.#tasks.nextId();
     const { record, promise } = this.#tasks.create(id);
+    const tracked = signal !== null || timeout !== Infinity || retry !== null;
     this.#channel.encoding(id);
     try {
-      this.#native.submit(id, handler, lane, value, signal !== null, moved && moved.moving.length > 0 ? moved.moving : undefined);
+      this.#native.submit(id, handler, lane, value, tracked, moved && moved.moving.length > 0 ? moved.moving : undefined, retry !== null);
     } catch (err) {
       this.#channel.encoding(0);
       this.#channel.taskDone(id);
@@ -192,8 +210,11 @@ class Pool extends EventEmitter {
       this.#channel.encoding(0);
     }
     if (moved) moved.commit();
-    this.#tasks.add(record);
-    if (signal) this.#tasks.watch(record, signal);
+    record.lane = lane;
+    record.tracked = tracked;
+    record.timeout = timeout;
+    record.retry = retry;
+    this.#tasks.add(record, signal);
     this.#afterSubmit();
     return promise;
   }
@@ -306,6 +327,48 @@ class Pool extends EventEmitter {
     return this.#destroyPromise;
   }
 
+  /**
+   * Resolves when minThreads workers (at least one) are running and have
+   * loaded the default handler; rejects with the coded load error when the
+   * worker file cannot be loaded (ERR_HANDLER_LOAD, ERR_HANDLER_NOT_FOUND,
+   * ERR_WORKER_INIT), so a service fails at start, not on its first request.
+   */
+  ready() {
+    if (this.#readyPromise) return this.#readyPromise;
+    if (this.#closing) return Promise.reject(errors.poolClosed());
+    const w = this.#workers;
+    if (w.size === 0) w.spawn(); // minThreads 0: one worker to check the file with
+    const want = Math.max(1, Math.min(this.#options.minThreads, w.size));
+    this.#readyPromise = new Promise((resolve, reject) => {
+      const done = () => {
+        w.off('ready', check);
+        w.off('bootFailed', fail);
+      };
+      const fail = (err) => {
+        done();
+        reject(err);
+      };
+      const check = () => {
+        for (const member of w.members()) {
+          if (member.loadError !== null) return fail(member.loadError);
+        }
+        if (w.readyCount >= want) {
+          done();
+          resolve();
+        }
+      };
+      w.on('ready', check);
+      w.on('bootFailed', fail);
+      if (w.bootFailed) fail(w.bootFailed);
+      else check();
+    });
+    // A failure is for the caller of ready(); later calls try again.
+    this.#readyPromise.catch(() => {
+      this.#readyPromise = null;
+    });
+    return this.#readyPromise;
+  }
+
   /** An ArrayBuffer the pool allocated: transferring it never copies (Pool.buffer). */
   buffer(size) {
     return buffer(size);
@@ -313,6 +376,11 @@ class Pool extends EventEmitter {
 
   async [Symbol.asyncDispose]() {
     await this.close();
+  }
+
+  /** `using pool = new Pool(...)`: starts close() (Piscina does the same). */
+  [Symbol.dispose]() {
+    this.close().catch(() => {});
   }
 
   /** Diagnostics: how many SharedArrayBuffer ids this pool holds. */
@@ -329,6 +397,12 @@ class Pool extends EventEmitter {
 
   get options() {
     return { ...this.#options };
+  }
+  get maxThreads() {
+    return this.#options.maxThreads;
+  }
+  get minThreads() {
+    return this.#options.minThreads;
   }
   get threads() {
     return [...this.#workers.members()].map((w) => w.public);

@@ -3,7 +3,7 @@
 // Worker running lib/worker.js.
 const path = require('node:path');
 const { EventEmitter } = require('node:events');
-const { Worker, MessageChannel } = require('node:worker_threads');
+const { Worker, MessageChannel, receiveMessageOnPort } = require('node:worker_threads');
 const { INIT_KEY } = require('./protocol');
 
 const WORKER_ENTRY = path.join(__dirname, 'worker.js');
@@ -37,6 +37,14 @@ class ThreadWorker extends EventEmitter {
 
   terminate() {
     this.worker.terminate();
+  }
+
+  receive() {
+    return receiveMessageOnPort(this.control);
+  }
+
+  ref() {
+    this.worker.ref();
   }
 
   unref() {

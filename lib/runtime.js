@@ -19,8 +19,11 @@
 //                         end of the control channel
 //   public: object        what 'workerCreate' / 'workerDestroy' listeners and
 //                         pool.threads see (the Worker, or the child's handle)
+//   receive(): { message } | undefined   the next control message already
+//                         posted, read synchronously (receiveMessageOnPort)
 //   terminate(): void     stop it now; 'exit' follows
 //   unref(): void         an idle worker never keeps the process alive
+//   ref(): void           ...but one whose task waits for its exit does
 //   events: 'message'(msg) a handler's parentPort.postMessage / process.send
 //           'error'(err)   an uncaught exception or an out-of-memory kill
 //           'exit'(code)   it is gone; comes last, once

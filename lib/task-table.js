@@ -3,10 +3,12 @@
 // id. It is the only place a task's promise settles, and it settles each
 // exactly once: a record leaves the table before its promise settles, and
 // anything that finds no record (a result after an abort, a second
-// cancellation) does nothing.
+// cancellation) does nothing. A retried task stays in the table across its
+// attempts (one attempt in flight at a time, same id), so it too settles once.
 const { AsyncResource } = require('node:async_hooks');
 const { STATUS, CANCEL, SETTLE_STRIDE } = require('./protocol');
 const { errors, unwrapThrown } = require('./errors');
+const { shouldRetry, retryDelay } = require('./retry');
 const { Counters, OUTCOME } = require('./figures');
 const { settleTraced } = require('./tracing');
 
@@ -19,6 +21,13 @@ class TaskRecord extends AsyncResource {
     this.reject = reject;
     this.signal = null;
     this.onAbort = null;
+    this.lane = 0;
+    this.tracked = false; // the binding can cancel it (signal, timeout, retry)
+    this.timeout = Infinity;
+    this.retry = null; // lib/retry.js policy
+    this.attempts = 1;
+    this.live = true; // an attempt is in flight (false while a retry waits)
+    this.retryTimer = null;
     this.context = null; // lib/tracing.js: its tracing context, when traced
   }
 }
@@ -35,29 +44,45 @@ function unlisten(signal, fn) {
   else if (typeof signal.removeListener === 'function') signal.removeListener('abort', fn);
 }
 
+function withAttempts(err, attempts) {
+  if (err !== null && typeof err === 'object') {
+    try {
+      err.attempts = attempts;
+    } catch {
+      // a frozen value: it arrives as it was thrown
+    }
+  }
+  return err;
+}
+
 class TaskTable {
   #records = new Map(); // id -> TaskRecord
   #nextId = 1;
   #native;
   #channel;
   #hooks;
-  #outcomes; // Counters#outcomes, by OUTCOME: one increment where a record settles
+  #counters; // lib/figures.js Counters: outcomes[OUTCOME] counted where a record settles
+  #outcomes;
   completed = 0; // records settled by their worker's outcome (not by an abort)
   tracing = null; // lib/tracing.js: the context for the next record add()ed
 
   /**
    * hooks.exited(consumer, record): a task its worker was running when it
-   *   went away; returns true if the worker set takes it (to settle once it
-   *   knows why the worker left), false to settle it here as ERR_WORKER_EXITED.
-   * hooks.stopRunning(consumer): stop the worker running an aborted task.
+   *   went away; true if the worker set takes it (to fail it once it knows
+   *   why the worker left), false to fail it here as ERR_WORKER_EXITED.
+   * hooks.stopRunning(consumer, reason): stop the worker running a task.
    * hooks.settled(): after one or more records left the table.
    * hooks.closedError(status): the error for SHUTDOWN / exits during destroy.
+   * hooks.retrying(record, err, delay), hooks.resubmitted(): retries.
+   * hooks.timedOut(record, err): a task ran past its timeout.
+   * hooks.timeouts: the TimeoutWatch.
    * counters: lib/figures.js Counters (stats()).
    */
   constructor(native, channel, hooks, counters = new Counters()) {
     this.#native = native;
     this.#channel = channel;
     this.#hooks = hooks;
+    this.#counters = counters;
     this.#outcomes = counters.outcomes;
   }
 
@@ -78,27 +103,22 @@ class TaskTable {
     return { record, promise };
   }
 
-  add(record) {
+  add(record, signal) {
     this.#records.set(record.id, record);
     if (this.tracing !== null) {
       record.context = this.tracing;
       this.tracing = null;
     }
-  }
-
-  has(id) {
-    return this.#records.has(id);
+    if (signal) {
+      record.signal = signal;
+      record.onAbort = () => this.abort(record.id, signal.reason);
+      listen(signal, record.onAbort);
+    }
+    if (record.timeout !== Infinity) this.#hooks.timeouts.add(record);
   }
 
   records() {
     return this.#records.values();
-  }
-
-  /** Abort `record` with `signal` (an AbortSignal or an 'abort' emitter). */
-  watch(record, signal) {
-    record.signal = signal;
-    record.onAbort = () => this.abort(record.id, signal.reason);
-    listen(signal, record.onAbort);
   }
 
   /** Takes the record out of the table: whoever gets it settles it. */
@@ -110,6 +130,12 @@ class TaskTable {
       unlisten(record.signal, record.onAbort);
       record.signal = null;
     }
+    if (record.timeout !== Infinity) this.#hooks.timeouts.delete(record);
+    if (record.retryTimer !== null) {
+      clearTimeout(record.retryTimer);
+      record.retryTimer = null;
+    }
+    if (record.retry !== null) this.#native.forget(id);
     this.#channel.taskDone(id);
     return record;
   }
@@ -123,32 +149,81 @@ class TaskTable {
     }
   }
 
-  resolve(record, value) {
-    this.#finish(record, true, value);
+  /** Cancels task `id` exactly (lib/protocol.js CANCEL); only a running task costs its worker. */
+  #cancelAttempt(record, reason) {
+    if (!record.live || !record.tracked) return;
+    record.live = false;
+    const [state, consumer] = this.#native.cancel(record.id);
+    if (state === CANCEL.RUNNING) this.#hooks.stopRunning(consumer, reason);
   }
 
-  reject(record, err) {
-    this.#finish(record, false, err);
-  }
-
-  /**
-   * Cancels task `id` exactly (lib/protocol.js CANCEL) and rejects it with
-   * `err`. Only a task that is running costs its worker. Returns false if
-   * the task had already settled.
-   */
-  cancel(id, err) {
+  /** Aborts task `id` (its signal fired): rejects it with an AbortError, whatever attempt it is on. */
+  abort(id, reason) {
     const record = this.#take(id);
     if (record === undefined) return false;
-    const [state, consumer] = this.#native.cancel(id);
-    this.#outcomes[Counters.cancelOutcome(err)]++;
-    this.reject(record, err);
-    if (state === CANCEL.RUNNING) this.#hooks.stopRunning(consumer);
+    this.#cancelAttempt(record, 'abort');
+    this.#outcomes[OUTCOME.ABORTED]++;
+    this.#finish(record, false, errors.aborted(reason));
     this.#hooks.settled();
     return true;
   }
 
-  abort(id, reason) {
-    return this.cancel(id, errors.aborted(reason));
+  /** The TimeoutWatch found `record` running past its timeout on `consumer`. */
+  timeout(record) {
+    if (this.#records.get(record.id) !== record || !record.live) return;
+    this.#cancelAttempt(record, 'timeout');
+    const err = errors.taskTimeout(record.timeout);
+    this.#hooks.timedOut(record, err);
+    this.#failed(record, err, OUTCOME.TIMEOUT);
+    this.#hooks.settled();
+  }
+
+  /** An attempt failed with `err` (`outcome`, if final): try again if the policy says so, else reject. */
+  #failed(record, err, outcome) {
+    record.live = false;
+    if (shouldRetry(record.retry, err, record.attempts)) {
+      const delay = retryDelay(record.retry, record.attempts);
+      this.#hooks.retrying(record, err, delay);
+      if (delay > 0) {
+        // Not queued and holding no worker while it waits; ref'd, as the
+        // task is still pending.
+        record.retryTimer = setTimeout(() => {
+          record.retryTimer = null;
+          this.#resubmit(record);
+        }, delay);
+      } else {
+        this.#resubmit(record);
+      }
+      return;
+    }
+    if (this.#take(record.id) === undefined) return;
+    this.completed++;
+    this.#outcomes[outcome]++;
+    this.#finish(record, false, record.retry !== null ? withAttempts(err, record.attempts) : err);
+  }
+
+  #resubmit(record) {
+    if (this.#records.get(record.id) !== record) return; // aborted meanwhile
+    record.attempts++;
+    record.live = true;
+    let ok = false;
+    try {
+      ok = this.#native.resubmit(record.id, record.lane, record.tracked);
+    } catch (err) {
+      this.#failed(record, err, OUTCOME.CANCELLED); // the pool closed meanwhile
+      return;
+    }
+    if (!ok) {
+      record.live = false;
+      if (this.#take(record.id) !== undefined) {
+        this.#outcomes[OUTCOME.ERROR]++;
+        this.#finish(record, false, errors.internal('a retried task lost its bytes'));
+      }
+      this.#hooks.settled();
+      return;
+    }
+    this.#counters.count('retried'); // natively one more submit: stats() takes it off
+    this.#hooks.resubmitted();
   }
 
   /** The binding's batch: meta = [id, status, consumer, ...] (protocol SETTLE_STRIDE). */
@@ -156,9 +231,8 @@ class TaskTable {
     let first;
     let failed = false;
     for (let i = 0, j = 0; i < meta.length; i += SETTLE_STRIDE, j++) {
-      const record = this.#take(meta[i]);
+      const record = this.#records.get(meta[i]);
       if (record === undefined) continue; // aborted earlier: its result is dropped
-      this.completed++;
       try {
         this.#settleOne(record, meta[i + 1], values[j], meta[i + 2]);
       } catch (err) {
@@ -175,32 +249,38 @@ class TaskTable {
   #settleOne(record, status, value, consumer) {
     switch (status) {
       case STATUS.OK:
+        this.#take(record.id);
+        this.completed++;
         this.#outcomes[OUTCOME.OK]++;
-        return this.resolve(record, value);
+        return this.#finish(record, true, value);
       case STATUS.ERROR: {
-        this.#outcomes[OUTCOME.ERROR]++;
         let err;
         try {
           err = value === undefined ? errors.internal('a task failed without an error value') : unwrapThrown(value);
         } catch (e) {
           err = e;
         }
-        return this.reject(record, err);
+        return this.#failed(record, err, OUTCOME.ERROR);
       }
-      case STATUS.WORKER_EXITED:
-        this.#outcomes[OUTCOME.WORKER_EXITED]++;
-        if (this.#hooks.exited(consumer, record)) return undefined;
-        return this.reject(record, this.#hooks.closedError(status) || errors.workerExited());
+      case STATUS.WORKER_EXITED: {
+        const closed = this.#hooks.closedError(status);
+        if (closed === null && this.#hooks.exited(consumer, record)) {
+          record.live = false; // the worker set fails it when its exit is handled
+          return undefined;
+        }
+        return this.#failed(record, closed || errors.workerExited(), OUTCOME.WORKER_EXITED);
+      }
       default:
+        this.#take(record.id);
+        this.completed++;
         this.#outcomes[OUTCOME.CANCELLED]++;
-        return this.reject(record, this.#hooks.closedError(status) || errors.poolClosed('The pool was destroyed before the task ran'));
+        return this.#finish(record, false, this.#hooks.closedError(status) || errors.poolClosed('The pool was destroyed before the task ran'));
     }
   }
 
-  /** Settles a record the worker set held back for its worker's exit. */
-  settleExited(record, err) {
-    this.completed++;
-    this.reject(record, err);
+  /** A record the worker set held back for its worker's exit: fail it with why the worker left. */
+  failExited(record, err) {
+    if (this.#records.get(record.id) === record) this.#failed(record, err, OUTCOME.WORKER_EXITED);
   }
 
   /** Rejects every record still in the table (after destroy: nothing else will). */
@@ -209,7 +289,7 @@ class TaskTable {
       const record = this.#take(id);
       if (record === undefined) continue;
       this.#outcomes[OUTCOME.CANCELLED]++;
-      this.reject(record, err);
+      this.#finish(record, false, err);
     }
     this.#hooks.settled();
   }

@@ -67,17 +67,40 @@ const MOVE_THRESHOLD = 128 * 1024;
 /**
  * Resolves move() wrappers and a transferList: returns the value to encode,
  * the ArrayBuffers the codec must move rather than copy, and commit(), which
- * detaches the copied ones once the task was accepted.
+ * detaches the copied ones once the task was accepted. Checks everything
+ * before anything is detached or submitted: a bad entry or a duplicate throws
+ * (a TypeError or a DataCloneError, as postMessage does) and changes nothing.
+ * copyAll: copy every buffer onto the wire (a task that may be retried keeps
+ * its bytes); they are still detached.
  */
-function takeTransferables(task, transferList) {
+function takeTransferables(task, transferList, { copyAll = false } = {}) {
   const { value, transfer } = unwrap(task);
   const all = transfer.concat(transferList || []);
   const moving = [];
   const copied = [];
-  for (const t of all) {
+  const seen = new Set();
+  for (let i = 0; i < all.length; i++) {
+    const t = all[i];
     const buffer = types.isArrayBufferView(t) ? t.buffer : t;
+    if (types.isArrayBuffer(buffer) || t instanceof MessagePort) {
+      if (seen.has(buffer)) {
+        // A move() of a view and its buffer in the list name one buffer: fine.
+        if (i < transfer.length || types.isArrayBufferView(t)) continue;
+        const err = new Error(`Transfer list contains a duplicate ${t instanceof MessagePort ? 'MessagePort' : 'ArrayBuffer'} (entry ${i - transfer.length})`);
+        Object.defineProperty(err, 'name', { value: 'DataCloneError', writable: true, configurable: true });
+        err.code = 'ERR_DATA_CLONE';
+        throw err;
+      }
+      seen.add(buffer);
+    }
     if (types.isArrayBuffer(buffer)) {
-      if (binding.isPoolBuffer(buffer) || buffer.byteLength >= MOVE_THRESHOLD) moving.push(buffer);
+      if (buffer.byteLength === 0 && buffer.detached) {
+        const err = new Error('An ArrayBuffer in the transfer list is detached and could not be cloned');
+        Object.defineProperty(err, 'name', { value: 'DataCloneError', writable: true, configurable: true });
+        err.code = 'ERR_DATA_CLONE';
+        throw err;
+      }
+      if (!copyAll && (binding.isPoolBuffer(buffer) || buffer.byteLength >= MOVE_THRESHOLD)) moving.push(buffer);
       else copied.push(buffer);
       continue;
     }

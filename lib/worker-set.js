@@ -22,6 +22,7 @@ class PoolWorker {
     this.reason = null; // why it left: 'idle', 'abort', 'destroy', 'crash', ...
     this.exited = false;
     this.exitCode = null;
+    this.recycleReason = null; // 'tasks' or 'heap' when it was recycled
     this.orphans = []; // records it was running when it went away (see TaskTable)
     this.starts = null; // Float64Array: when the task in each slot started (lib/protocol.js)
     this.gauges = null; // Float64Array the worker publishes figures in (lib/protocol.js GAUGE)
@@ -44,8 +45,9 @@ class WorkerSet extends EventEmitter {
   #bootFailed = null; // the error of a worker that died loading, until the next run()
 
   /**
-   * events: 'create'(w), 'destroy'(w), 'message'(msg), 'error'(err) (a worker
-   * error no task can carry), 'ready'(w), 'bootFailed'(err)
+   * events: 'create'(w), 'destroy'(w) (w.reason says why it left),
+   * 'message'(msg), 'error'(err) (a worker error no task can carry),
+   * 'ready'(w), 'bootFailed'(err), 'recycle'(w, why), 'orphans'(records, err)
    */
   constructor(runtime, native, channel, options) {
     super();
@@ -88,6 +90,8 @@ class WorkerSet extends EventEmitter {
       filename: o.filename,
       name: o.name,
       sabs: this.#channel.liveSabs(),
+      maxTasks: o.maxTasksPerWorker === Infinity ? 0 : o.maxTasksPerWorker,
+      maxHeapBytes: o.maxHeapUsedMb === Infinity ? 0 : o.maxHeapUsedMb * 1024 * 1024,
       gauges,
     });
     const w = new PoolWorker(consumerId, rw);
@@ -115,11 +119,38 @@ class WorkerSet extends EventEmitter {
     if (this.#channel.onControl(w, msg)) return;
     if (msg.starts !== undefined) {
       w.starts = msg.starts;
+    } else if (msg.recycle !== undefined) {
+      this.#recycle(w, msg.recycle);
     } else if (msg.loaded !== undefined) {
       w.ready = true;
       if (!msg.loaded) w.loadError = unwrapThrown(msg.error);
       this.emit('ready', w);
     }
+  }
+
+  /**
+   * The worker ran its maxTasksPerWorker tasks or is over maxHeapUsedMb: it
+   * finishes what it runs and leaves; its replacement starts first.
+   */
+  #recycle(w, why) {
+    if (w.retiring || this.#stopped) return;
+    this.spawn();
+    this.retire(w, 'recycle', false);
+    w.recycleReason = why;
+    this.emit('recycle', w, why);
+  }
+
+  /** When the task in `slot` of `consumerId` started (ms), or 0. */
+  startOf(consumerId, slot) {
+    const w = this.#known.get(consumerId);
+    return w !== undefined && w.starts !== null ? w.starts[slot] : 0;
+  }
+
+  /** How many serving workers have loaded their default handler. */
+  get readyCount() {
+    let n = 0;
+    for (const w of this.#members.values()) if (w.ready && w.loadError === null) n++;
+    return n;
   }
 
   /** Starts workers while `pending` tasks outnumber the slots (up to maxThreads). */
@@ -187,6 +218,8 @@ class WorkerSet extends EventEmitter {
   adoptOrphan(consumerId, record) {
     const w = this.#known.get(consumerId);
     if (w === undefined || w.exited) return false;
+    // Its task is pending until the exit is handled: that keeps us alive.
+    if (w.orphans.length === 0) w.rw.ref();
     w.orphans.push(record);
     return true;
   }
@@ -205,6 +238,8 @@ class WorkerSet extends EventEmitter {
   #onExit(w, code) {
     if (w.exited) return;
     w.exitCode = code;
+    // Messages it posted before it went (a recycle notice) come first.
+    for (let m = w.rw.receive(); m !== undefined; m = w.rw.receive()) w.onControl(m.message);
     const wasMember = this.#members.delete(w.consumerId);
     // Settle what it completed before it went (its own env cleanup may have
     // already failed what it was running: those records come back to
@@ -215,14 +250,14 @@ class WorkerSet extends EventEmitter {
     w.exited = true;
     this.#known.delete(w.consumerId);
     if (!w.retiring) w.reason = w.error && w.error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'oom' : 'crash';
+    const bootFailed = !w.ready && !w.retiring && !this.#stopped;
     const orphans = w.orphans.splice(0);
     if (orphans.length > 0) {
-      const err = this.#exitError(w);
-      this.emit('orphans', orphans, err);
-    } else if (w.error && !w.retiring) {
+      this.emit('orphans', orphans, this.#exitError(w));
+    } else if (w.error && !w.retiring && !bootFailed) {
       this.emit('error', w.error); // no task carried it
     }
-    if (!w.ready && !w.retiring && !this.#stopped) {
+    if (bootFailed) {
       // Died while loading its file: do not respawn in a loop.
       const file = this.#options.filename || '(no filename)';
       this.#bootFailed = w.error

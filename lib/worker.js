@@ -12,10 +12,10 @@
 // started (slot word TAKEN -> RUNNING) or skipped (CANCELLED: port.release)
 // before the next take.
 const { parentPort, receiveMessageOnPort } = require('node:worker_threads');
-const { getHeapStatistics } = require('node:v8');
+const v8 = require('node:v8');
 const binding = require('./binding');
 const { INIT_KEY, SLOT, TAKE_STRIDE, BAD_VALUE, TUNING, GAUGE } = require('./protocol');
-const { errors, wrapThrown, cloneableOrDescribed } = require('./errors');
+const { errors, wrapThrown, cloneableOrDescribed, isErrorLike, describeValue } = require('./errors');
 const { isMovable, takeTransferables } = require('./transfer');
 const { SabTable, makeCodecHooks, applyControl, waitFor } = require('./channel');
 const { Handlers } = require('./worker-handlers');
@@ -84,7 +84,7 @@ let gaugesDue = 0;
 function publishGauges(now) {
   if (now < gaugesDue) return;
   gaugesDue = now + TUNING.GAUGE_EVERY_MS;
-  gauges[GAUGE.HEAP_USED] = getHeapStatistics().used_heap_size;
+  gauges[GAUGE.HEAP_USED] = v8.getHeapStatistics().used_heap_size;
 }
 publishGauges(0);
 control.postMessage({ starts });
@@ -101,10 +101,17 @@ function fail(slot, err) {
     port.fail(slot, wrapThrown(err));
     return;
   } catch {
-    // Something in it cannot cross: describe what cannot, keep the rest.
+    // Something in it cannot cross; see below.
   }
+  let wrapped;
   try {
-    port.fail(slot, wrapThrown(err, cloneableOrDescribed));
+    // An Error keeps its class, message and stack; an own property that
+    // cannot be cloned is replaced by its description. Anything else thrown
+    // that cannot be cloned (a symbol, a function) becomes a DataCloneError.
+    wrapped = isErrorLike(err)
+      ? wrapThrown(err, cloneableOrDescribed)
+      : wrapThrown(errors.dataClone(`The thrown value ${describeValue(err)}`));
+    port.fail(slot, wrapped);
   } catch (cloneErr) {
     let detail;
     try {
@@ -132,6 +139,26 @@ function complete(slot, result) {
   if (moved) moved.commit();
 }
 
+// --- recycling ------------------------------------------------------------------
+// maxTasksPerWorker: this worker starts at most init.maxTasks tasks (0: no
+// limit); maxHeapUsedMb: after a task, a heap in use above init.maxHeapBytes
+// (0: no limit) ends it. Either way it tells the pool (which starts its
+// replacement first), finishes what it runs and leaves; tasks it holds
+// unstarted go back in line.
+let started = 0;
+let recycling = false;
+function checkRecycle() {
+  if (recycling) return true;
+  let why = null;
+  if (init.maxTasks > 0 && started >= init.maxTasks) why = 'tasks';
+  else if (init.maxHeapBytes > 0 && v8.getHeapStatistics().used_heap_size > init.maxHeapBytes) why = 'heap';
+  if (why === null) return false;
+  recycling = true;
+  control.postMessage({ recycle: why });
+  return true;
+}
+const limited = init.maxTasks > 0 || init.maxHeapBytes > 0;
+
 // --- running --------------------------------------------------------------------
 let inflight = 0;
 let avgRunNs = 0; // EWMA of run time: short tasks are taken in batches
@@ -141,6 +168,7 @@ let avgRunNs = 0; // EWMA of run time: short tasks are taken in batches
 let keepAlive = null;
 
 function settled() {
+  if (limited) checkRecycle();
   if (--inflight === 0 && keepAlive !== null) {
     clearInterval(keepAlive);
     keepAlive = null;
@@ -206,20 +234,24 @@ async function parkAsync() {
 // How many tasks to take when idle: a batch of short sync tasks, else as
 // many as may run at once.
 function batchSize() {
-  return avgRunNs < TUNING.SHORT_TASK_NS && concurrency === 1 ? TUNING.SHORT_BATCH : concurrency;
+  const n = avgRunNs < TUNING.SHORT_TASK_NS && concurrency === 1 ? TUNING.SHORT_BATCH : concurrency;
+  return init.maxTasks > 0 ? Math.max(1, Math.min(n, init.maxTasks - started)) : n;
 }
 
 async function runBatch(batch) {
   for (let i = 0; i < batch.length; i += TAKE_STRIDE) {
     const slot = batch[i];
     while (inflight >= concurrency) await waitForWake();
+    if (limited && checkRecycle()) return; // the rest stays unstarted: back in line when we leave
     // Start it, unless the pool cancelled it while it waited in our batch.
     starts[slot] = clockOrigin + performance.now();
     if (Atomics.compareExchange(words, slot, SLOT.TAKEN, SLOT.RUNNING) !== SLOT.TAKEN) {
       port.release(slot);
       continue;
     }
+    started++;
     runOne(slot, batch[i + 1], batch[i + 2]);
+    if (limited) checkRecycle();
   }
 }
 
@@ -230,6 +262,10 @@ async function main() {
     // every replacement would fail the same way.
     try {
       await handlers.get(0);
+      // What the file queued while loading (an immediate that throws, an
+      // exit) happens before we say it loaded: a file that kills its worker
+      // while loading is a bootstrap failure, not a crash to respawn from.
+      await new Promise(setImmediate);
       control.postMessage({ loaded: true });
     } catch (err) {
       control.postMessage({ loaded: false, error: wrapThrown(err, cloneableOrDescribed) });
@@ -238,6 +274,7 @@ async function main() {
     control.postMessage({ loaded: true });
   }
   for (;;) {
+    if (recycling) break;
     let batch;
     if (inflight === 0) {
       const max = batchSize();

@@ -73,9 +73,12 @@ struct Task {
   // atomic because cancel() may read it under a previous holder's mutex.
   std::atomic<uint32_t> slot{0};
   Status status = Status::kOk;
-  // The owner settled it already (abort): when it comes back out of the
-  // completion queue it is freed unsettled. Owner thread only.
+  // The owner settled it already (abort, timeout): when it comes back out of
+  // the completion queue it is freed unsettled. Owner thread only.
   bool settled_early = false;
+  // The owner may run it again (retries): on failure its payload is kept for
+  // another attempt. Owner thread only.
+  bool retain = false;
   uint64_t enqueue_ns = 0;  // steady clock, set at submit
   uint64_t start_ns = 0;    // set by the consumer when it takes the task
   uint64_t end_ns = 0;      // set by the consumer when it completes the task

@@ -152,4 +152,4 @@ async function createPool(lib, { threads = 2 } = {}) {
   return pool;
 }
 
-module.exports = { LIBRARIES, ANCHORS, FIXTURES, createPool, resolveNativepool, nativepoolEnv };
+module.exports = { LIBRARIES, ANCHORS, FIXTURES, createPool, resolveNativepool, nativepoolEnv, loadNativepool };

@@ -73,7 +73,7 @@ describe('package', function () {
     assert.equal(r.stdout.trim(), 'true true 10');
   });
 
-  it('installs from an npm pack tarball into an empty folder and runs a task', function () {
+  it('installs from an npm pack tarball into an empty folder, building from source (NATIVEPOOL_FORCE_BUILD=1), and runs a task', function () {
     this.timeout(300000);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nativepool-pack-'));
     try {
@@ -83,7 +83,12 @@ describe('package', function () {
       const app = path.join(dir, 'app');
       fs.mkdirSync(app);
       fs.writeFileSync(path.join(app, 'package.json'), '{"name":"app","version":"1.0.0","private":true}');
-      execFileSync('npm', ['install', '--no-audit', '--no-fund', tarball], { cwd: app, stdio: 'pipe', timeout: 280000 });
+      // The prebuilt binary in the tarball is skipped: this checks the fallback,
+      // cmake-js with node-api-headers (no Node headers are downloaded).
+      execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], {
+        cwd: app, stdio: 'pipe', timeout: 280000, env: { ...process.env, NATIVEPOOL_FORCE_BUILD: '1' },
+      });
+      assert.ok(fs.existsSync(path.join(app, 'node_modules', 'nativepool', 'build', 'Release', 'nativepool.node')), 'built from source');
       fs.writeFileSync(path.join(app, 'worker.js'), 'module.exports = (x) => x + 1;\n');
       const r = runNode(`
         const Pool = require('nativepool');

@@ -23,10 +23,12 @@ describe('README', () => {
 
   it('documents every literal default of new Pool() as the code has it', () => {
     const literal = (v) => (typeof v === 'string' ? `\`'${v}'\`` : `\`${v}\``);
-    for (const key of ['name', 'idleTimeout', 'maxQueue', 'concurrentTasksPerWorker', 'closeTimeout', 'recordTiming', 'lanes']) {
+    for (const key of ['name', 'idleTimeout', 'maxQueue', 'concurrentTasksPerWorker', 'closeTimeout', 'recordTiming', 'lanes', 'timeout', 'maxTasksPerWorker', 'maxHeapUsedMb']) {
       assert.equal(docs[key], literal(DEFAULTS[key]), `README default of ${key}`);
     }
     assert.equal(docs.filename, '`null`');
+    assert.equal(docs.retry, 'none (one attempt)');
+    assert.equal(DEFAULTS.retry, null);
     assert.equal(DEFAULTS.filename, null);
   });
 
@@ -40,7 +42,8 @@ describe('README', () => {
 
   it('documents the run() options that run() accepts, with their defaults', () => {
     const run = documentedDefaults('### `pool.run(task[, options])`');
-    assert.deepStrictEqual(Object.keys(run).sort(), ['filename', 'name', 'priority', 'signal', 'transferList']);
+    const { RUN_OPTIONS } = require('../../lib/options');
+    assert.deepStrictEqual(Object.keys(run).sort(), [...RUN_OPTIONS].sort());
     assert.equal(run.priority, '`0`');
   });
 });

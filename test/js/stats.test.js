@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('node:assert/strict');
-const { fixture, poolTracker, waitFor, outcome, rejection } = require('./helpers/pool');
+const { fixture, poolTracker, waitFor, outcome, rejection, sharedCounter } = require('./helpers/pool');
 const { gatedPool } = require('./helpers/gate');
 
 const OUTCOMES = ['completed', 'failed', 'workerExited', 'cancelled', 'aborted', 'timedOut'];
@@ -145,5 +145,30 @@ describe('pool.stats()', function () {
     const s = g.pool.stats();
     assert.equal(s.cancelled, 2);
     assert.equal(settledSum(s), s.submitted);
+  });
+
+  it('counts timeouts, retries and recycles, and submitted counts tasks, not attempts', async function () {
+    const counters = sharedCounter(8);
+    const pool = pools.make({ filename: fixture('resilience.js'), workerData: { counters }, minThreads: 1, maxThreads: 1, maxTasksPerWorker: 4 });
+    // Two failures, then an answer on the third attempt.
+    assert.equal(await pool.run({ key: 1, failures: 2 }, { name: 'flaky', retry: { attempts: 3 } }), 3);
+    // Fails every attempt: the last error is final.
+    const failed = await rejection(pool.run({ key: 2, code: 'E_X' }, { name: 'failWith', retry: { attempts: 2 } }));
+    assert.equal(failed.code, 'E_X');
+    // Hangs past its timeout on the first attempt, answers on the second.
+    assert.equal(await pool.run({ key: 3, hangs: 1 }, { name: 'hangThenAnswer', timeout: 150, retry: { attempts: 2 } }), 2);
+    // Times out with no retry.
+    assert.equal((await rejection(pool.run(null, { name: 'loop', timeout: 100 }))).code, 'ERR_TASK_TIMEOUT');
+    await waitFor(() => pool.stats().workerExits.timeout === 2, 5000, 'both timed-out workers to exit');
+    const s = pool.stats();
+    assert.equal(s.submitted, 4);
+    assert.equal(s.retried, 2 + 1 + 1);
+    assert.equal(s.completed, 2);
+    assert.equal(s.failed, 1);
+    assert.equal(s.timedOut, 1);
+    assert.equal(settledSum(s), s.submitted);
+    assert.ok(s.recycled >= 1, `recycled ${s.recycled} (maxTasksPerWorker 4, ${Atomics.load(counters, 1) + Atomics.load(counters, 2)}+ tasks)`);
+    await waitFor(() => pool.stats().workerExits.recycle === pool.stats().recycled, 5000, 'recycled workers to exit');
+    assert.equal(pool.stats().runTime.count, s.submitted + s.retried, 'every attempt that ran is timed, the two stopped by a timeout too');
   });
 });

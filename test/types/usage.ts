@@ -24,6 +24,14 @@ async function main(): Promise<void> {
   const v: string = Pool.version;
   const sym: symbol = Pool.transferableSymbol;
   const P2: typeof Pool = Pool.Pool;
+  const resilient = new Pool({ filename: '/tmp/w.js', timeout: 5000, retry: { attempts: 3, delay: 100, backoff: 'exponential', maxDelay: 1000, retryOn: (e, n) => n < 3 && e instanceof Error }, maxTasksPerWorker: 1000, maxHeapUsedMb: 256 });
+  await resilient.ready();
+  await resilient.run(1, { timeout: 100, retry: null });
+  await resilient.run(1, { retry: { attempts: 2 } });
+  resilient.on('taskTimeout', (e) => void e.error.code);
+  resilient.on('taskRetry', (e) => void (e.attempt + e.delay));
+  resilient.on('workerRecycle', (w, info) => void [w.threadId, info.reason]);
+  resilient.on('workerDestroy', (w, info) => void [w.threadId, info.reason === 'timeout', info.exitCode]);
   await pool.close({ force: true });
   await typed.destroy();
   void [n, s, any, p50, q, needs, inWorker, v, sym, P2];
