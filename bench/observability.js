@@ -9,7 +9,7 @@
 // Modes alternate within each round; the table gives medians and each mode's
 // ratio of tasks/s to `off`, and the process's CPU time per task (all
 // threads; steadier than wall time on a shared machine).
-//   node bench/observability.js [--rounds 5] [--tasks 100000] [--json]
+//   node bench/observability.js [--rounds 5] [--tasks 100000] [--modes off,traced] [--json]
 // NATIVEPOOL_PATH=/some/checkout measures `off` there too (row `off@path`),
 // e.g. the commit before this feature.
 const path = require('node:path');
@@ -76,7 +76,9 @@ async function main() {
   const rounds = Number(arg('rounds', 5));
   const tasks = Number(arg('tasks', 100000));
   const here = path.resolve(__dirname, '..');
-  const runs = MODES.map((mode) => ({ label: mode, mode, root: here }));
+  const modes = arg('modes', MODES.join(',')).split(',');
+  if (!modes.includes('off') || modes.some((m) => !MODES.includes(m))) throw new Error(`--modes: some of ${MODES.join(',')}, with off`);
+  const runs = modes.map((mode) => ({ label: mode, mode, root: here }));
   if (process.env.NATIVEPOOL_PATH) runs.push({ label: 'off@path', mode: 'off', root: path.resolve(process.env.NATIVEPOOL_PATH) });
   const rates = Object.fromEntries(runs.map((r) => [r.label, []]));
   const cpus = Object.fromEntries(runs.map((r) => [r.label, []]));

@@ -5,7 +5,6 @@
 const { OUTCOME } = require('./figures');
 
 const NS_PER_MS = 1e6;
-const WORKER_STATES = ['starting', 'idle', 'busy', 'stopping'];
 
 /** Milliseconds on the clock workers stamp task starts with (lib/worker.js). */
 const clockNow = () => performance.timeOrigin + performance.now();
@@ -101,4 +100,4 @@ function snapshot(figures) {
   };
 }
 
-module.exports = { snapshot, WORKER_STATES };
+module.exports = { snapshot };
