@@ -9,11 +9,20 @@
 //                  when install scripts were skipped: `npm install --ignore-scripts`)
 //   build/Debug    `npm run build:debug`
 // NATIVEPOOL_FORCE_BUILD=1 leaves the prebuilt binary out.
+// NATIVEPOOL_ADDON=/abs/path/nativepool.node loads that file instead (the
+// sanitizer run uses it for its instrumented build).
 const path = require('node:path');
 const fs = require('node:fs');
 const { makeWireHelpers } = require('./wire-helpers');
 
 function load() {
+  const forced = process.env.NATIVEPOOL_ADDON;
+  if (forced) {
+    if (!path.isAbsolute(forced) || !fs.existsSync(forced)) {
+      throw new Error(`nativepool: NATIVEPOOL_ADDON must be the absolute path of a built nativepool.node, got ${JSON.stringify(forced)}`);
+    }
+    return require(forced);
+  }
   const root = path.resolve(__dirname, '..');
   const candidates = [
     path.join(root, 'build', 'Release', 'nativepool.node'),

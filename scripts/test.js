@@ -4,10 +4,11 @@
 //   1. build the addon and the GoogleTest suite (cmake-js, Release)
 //   2. ctest                      — the C++ core
 //   3. sanitizers                 — the same suite under TSan and ASan+UBSan
-//   4. fuzz                       — the wire decoder under libFuzzer, bounded
-//   5. mocha                      — the JS API
-//   6. tsc --noEmit               — the TypeScript contract (test/types)
-// NATIVEPOOL_QUICK=1 skips steps 3 and 4 (for the edit-test loop).
+//   4. binding sanitizers         — the addon built with ASan+UBSan, all of Mocha against it
+//   5. fuzz                       — the wire decoder under libFuzzer, bounded
+//   6. mocha                      — the JS API
+//   7. tsc --noEmit               — the TypeScript contract (test/types)
+// NATIVEPOOL_QUICK=1 skips steps 3, 4 and 5 (for the edit-test loop).
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -36,6 +37,7 @@ step('build', node, [cmakeJs, 'build', '--out', 'build']);
 step('ctest', 'ctest', ['--test-dir', 'build', '--output-on-failure', '--no-tests=error', '--timeout', '300']);
 if (!quick) {
   step('sanitizers', node, [path.join(root, 'scripts', 'sanitize.js')]);
+  step('binding sanitizers', node, [path.join(root, 'scripts', 'sanitize-binding.js')]);
   if (fs.existsSync(path.join(root, 'scripts', 'fuzz.js'))) {
     step('fuzz', node, [path.join(root, 'scripts', 'fuzz.js'), '--seconds', process.env.NATIVEPOOL_FUZZ_SECONDS || '60']);
   }
