@@ -2,7 +2,13 @@
 import { EventEmitter } from 'node:events';
 import type { Worker, ResourceLimits } from 'node:worker_threads';
 
+/** The class's instance type, for the named type exports below. */
+type PoolInstance<TDefault, RDefault> = Pool<TDefault, RDefault>;
+
 declare namespace Pool {
+  /** `import { Pool, Piscina } from 'nativepool'` as types: the pool instance type. */
+  type Pool<TDefault = any, RDefault = any> = PoolInstance<TDefault, RDefault>;
+  type Piscina<TDefault = any, RDefault = any> = PoolInstance<TDefault, RDefault>;
   /** Options of `new Pool(options)`; every one is optional. */
   interface Options {
     /** Worker file: a path, a `file://` string or a URL. Default: none (then every run() names one). */
@@ -25,7 +31,7 @@ declare namespace Pool {
     env?: Record<string, string | undefined> | symbol;
     /** Available as `Pool.workerData` (and worker_threads' workerData) in workers. */
     workerData?: unknown;
-    /** ms close() waits for queued and running tasks. Default: `30000`. */
+    /** ms close() waits for queued and running tasks; `Infinity`: no limit. Default: `30000`. */
     closeTimeout?: number;
     /** Keep run/wait time histograms. Default: `true`. */
     recordTiming?: boolean;
@@ -313,6 +319,8 @@ declare class Pool<TDefault = any, RDefault = any> extends EventEmitter implemen
   once(event: string | symbol, listener: (...args: any[]) => void): this;
 
   static readonly Pool: typeof Pool;
+  /** The same class under Piscina's name: `import { Piscina } from 'nativepool'`. */
+  static readonly Piscina: typeof Pool;
   /** True inside a worker started by a nativepool Pool. */
   static readonly isWorkerThread: boolean;
   /** The pool's workerData option, inside its workers. */

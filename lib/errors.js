@@ -14,24 +14,59 @@ function named(err, name) {
   return err;
 }
 
+// Where Piscina's tests or its users match on a message, ours contains
+// Piscina's wording (quoted in the comments); the `code` stays ours.
+const lowerFirst = (text) => text.charAt(0).toLowerCase() + text.slice(1);
+
+function closedAbort(cause) {
+  const err = named(coded(Error, 'ERR_POOL_CLOSED', 'The task has been aborted'), 'AbortError');
+  Object.defineProperty(err, 'cause', { value: cause, writable: true, configurable: true });
+  return err;
+}
+
 const errors = {
-  poolClosed: (detail) => coded(Error, 'ERR_POOL_CLOSED', detail || 'The pool is closed'),
-  queueFull: (maxQueue) => coded(Error, 'ERR_QUEUE_FULL', `Task queue is at limit (maxQueue: ${maxQueue})`),
-  /** The worker running the task went away: `exitCode` when it exited, `cause` when it threw. */
-  workerExited: (detail, props) =>
-    coded(Error, 'ERR_WORKER_EXITED', `The worker running this task exited before finishing it${detail ? `: ${detail}` : ''}`, props),
-  workerOutOfMemory: (cause) =>
-    coded(Error, 'ERR_WORKER_OUT_OF_MEMORY', 'The worker running this task ran out of memory (resourceLimits)', cause === undefined ? undefined : { cause }),
+  /**
+   * run() after close() or destroy(). Piscina: an AbortError 'The task has
+   * been aborted' whose cause is 'queue is being terminated'. With a detail,
+   * a task the pool ended itself (see destroyed()).
+   */
+  poolClosed: (detail) => (detail !== undefined ? errors.destroyed(detail) : closedAbort('queue is being terminated')),
+  /** A queued task close({ force: true }) drops. Piscina: AbortError 'The task has been aborted', cause 'pool is closed'. */
+  forceClosed: () => closedAbort('pool is closed'),
+  /** A task destroy() (or a close() past closeTimeout) ended. Piscina: 'Terminating worker thread'. */
+  destroyed: (detail) =>
+    coded(Error, 'ERR_POOL_CLOSED', `Terminating worker thread${detail ? `: ${lowerFirst(detail)}` : ''}`),
+  /**
+   * Piscina: 'Task queue is at limit', or with maxQueue 0 'No task queue
+   * available and all Workers are busy'.
+   */
+  queueFull: (maxQueue) => coded(Error, 'ERR_QUEUE_FULL', maxQueue === 0
+    ? 'No task queue available and all Workers are busy (maxQueue: 0)'
+    : `Task queue is at limit (maxQueue: ${maxQueue})`),
+  /**
+   * The worker running the task went away: `exitCode` when it exited, `cause`
+   * when it threw. Piscina's words for an exit: 'worker exited with code: N'.
+   */
+  workerExited: (detail, props) => coded(Error, 'ERR_WORKER_EXITED',
+    `The worker running this task exited before finishing it${props && props.exitCode !== undefined ? ` (worker exited with code: ${props.exitCode})` : ''}${detail ? `: ${detail}` : ''}`,
+    props),
+  /** Node's own message follows, as Piscina passes it on: 'Worker terminated due to reaching memory limit: JS heap out of memory'. */
+  workerOutOfMemory: (cause) => coded(Error, 'ERR_WORKER_OUT_OF_MEMORY',
+    `The worker running this task ran out of memory (resourceLimits)${cause && typeof cause.message === 'string' ? `: ${cause.message}` : ''}`,
+    cause === undefined ? undefined : { cause }),
   /** The worker file could not be loaded (missing, syntax error, top-level throw or exit). */
   workerInit: (filename, detail, props) =>
     coded(Error, 'ERR_WORKER_INIT', `The worker file ${filename} could not be loaded${detail ? `: ${detail}` : ''}`, props),
   handlerLoad: (filename, cause) =>
     coded(Error, 'ERR_HANDLER_LOAD', `The worker file ${filename} could not be loaded: ${cause && cause.message !== undefined ? cause.message : String(cause)}`, { cause }),
+  /** Emitted as 'error' when close() reaches closeTimeout. Piscina: 'Close operation timed out'. */
+  closeTimeout: (ms) => coded(Error, 'ERR_CLOSE_TIMEOUT', `Close operation timed out (closeTimeout: ${ms} ms); the rest is destroyed`),
   taskTimeout: (ms) => named(coded(Error, 'ERR_TASK_TIMEOUT', `The task did not finish within ${ms} ms`), 'TimeoutError'),
   handlerNotFound: (name, filename) =>
     coded(TypeError, 'ERR_HANDLER_NOT_FOUND', `No function named '${name}' is exported by ${filename}`),
+  /** Piscina: 'filename must be provided to run() or in options object'. */
   noFilename: () =>
-    coded(TypeError, 'ERR_NO_FILENAME', 'No worker filename: pass `filename` to the Pool or to run()'),
+    coded(TypeError, 'ERR_NO_FILENAME', 'No worker file: filename must be provided to run() or in options object'),
   /** An AbortError the way fetch and timers/promises make them. */
   aborted: (reason) =>
     named(coded(Error, 'ERR_TASK_ABORTED', 'The task has been aborted', reason === undefined ? undefined : { cause: reason }), 'AbortError'),

@@ -1,11 +1,11 @@
 'use strict';
-// const Pool = require('nativepool') — also { Pool }, { default }, and the
-// Piscina statics. In a pool's worker, isWorkerThread is true and workerData
-// is the pool's workerData option.
+// const Pool = require('nativepool') — also { Pool }, { Piscina } (the same
+// class under Piscina's name) and the Piscina statics. lib/index.mjs exports
+// exactly these names. In a pool's worker, isWorkerThread is true and
+// workerData is the pool's workerData option.
 const wt = require('node:worker_threads');
 const { Pool } = require('./pool');
 const { move, buffer, transferableSymbol, valueSymbol } = require('./transfer');
-const { errors } = require('./errors');
 const { version } = require('../package.json');
 
 // lib/worker.js sets this before it loads any handler file.
@@ -14,7 +14,7 @@ const inPoolWorker = () => !wt.isMainThread && globalThis[WORKER_FLAG] === true;
 
 Object.defineProperties(Pool, {
   Pool: { value: Pool, enumerable: true },
-  default: { value: Pool, enumerable: false },
+  Piscina: { value: Pool, enumerable: true },
   isWorkerThread: { get: inPoolWorker, enumerable: true },
   workerData: { get: () => (inPoolWorker() ? wt.workerData : undefined), enumerable: true },
   move: { value: move, enumerable: true },
@@ -22,7 +22,6 @@ Object.defineProperties(Pool, {
   transferableSymbol: { value: transferableSymbol, enumerable: true },
   valueSymbol: { value: valueSymbol, enumerable: true },
   version: { value: version, enumerable: true },
-  errors: { value: errors, enumerable: false },
 });
 
 module.exports = Pool;

@@ -5,7 +5,7 @@
 const os = require('node:os');
 const { pathToFileURL } = require('node:url');
 const path = require('node:path');
-const { invalid, readOwn } = require('./validate');
+const { invalid: invalidValue, readOwn } = require('./validate');
 const { normalizeRetry } = require('./retry');
 
 const is = {
@@ -16,13 +16,48 @@ const is = {
   fn: (v) => typeof v === 'function',
 };
 
+// What Piscina 5 says about a bad option, by option: code and users match on
+// these words, so our message begins with them (Piscina's "sync, sync" typo
+// included) and goes on in our words.
+const PISCINA_SAYS = {
+  'options.filename': 'options.filename must be a string or null',
+  'options.name': 'options.name must be a string or null',
+  'options.minThreads': 'options.minThreads must be a non-negative integer',
+  'options.maxThreads': 'options.maxThreads must be a positive integer',
+  'options.idleTimeout': 'options.idleTimeout must be a non-negative integer',
+  "options.maxQueue (or 'auto' or Infinity)": 'options.maxQueue must be a non-negative integer',
+  'options.concurrentTasksPerWorker': 'options.concurrentTasksPerWorker must be a positive integer',
+  'options.atomics': 'options.atomics should be a value of sync, sync or disabled',
+  'options.resourceLimits': 'options.resourceLimits must be an object',
+  'options.taskQueue': 'options.taskQueue must be a TaskQueue object',
+  'options.niceIncrement': 'options.niceIncrement must be a non-negative integer on Unix systems',
+  'options.trackUnmanagedFds': 'options.trackUnmanagedFds must be a boolean value',
+  'options.closeTimeout': 'options.closeTimeout must be a non-negative integer',
+  'options.loadBalancer': 'options.loadBalancer must be a function with at least two args',
+  'options.workerHistogram': 'options.workerHistogram must be a boolean',
+  'options.stricterFIFO': 'options.stricterFIFO must be a boolean',
+};
+// Piscina's tests compare these messages whole: they are Piscina's sentence
+// alone (it names the option and what it expects).
+const PISCINA_EXACT = new Set(['options.workerHistogram']);
+
+/** invalid() (lib/validate.js) with Piscina's sentence for the option first, where it has one. */
+function invalid(name, expected, value, Ctor = TypeError, says = PISCINA_SAYS[name]) {
+  const err = invalidValue(name, expected, value, Ctor, says);
+  if (PISCINA_EXACT.has(name)) err.message = says;
+  return err;
+}
+
 /** Normalizes a path, file:// string or URL to a file URL string. */
 function toFileHref(name, value) {
   if (value instanceof URL) {
-    if (value.protocol !== 'file:' && value.protocol !== 'data:') throw invalid(name, 'a file: URL', value.href);
+    if (value.protocol !== 'file:' && value.protocol !== 'data:') throw invalid(name, 'a file: URL', value.href, TypeError, null);
     return value.href;
   }
-  if (!is.string(value) || value.length === 0) throw invalid(name, 'a non-empty string path, file:// URL string or URL', value);
+  // Piscina's sentence is about the type: only for a value that is not a string.
+  const expected = 'a non-empty string path, file:// URL string or URL';
+  if (!is.string(value)) throw invalid(name, expected, value);
+  if (value.length === 0) throw invalid(name, expected, value, TypeError, null);
   if (/^(file|data):/i.test(value)) return value;
   return pathToFileURL(path.resolve(value)).href;
 }
@@ -49,7 +84,8 @@ const DEFAULTS = Object.freeze({
 
 // Piscina v5's option names: all are accepted so code moves over unchanged.
 // atomics, trackUnmanagedFds, taskQueue, loadBalancer, stricterFIFO and
-// workerHistogram are accepted and validated (README: what each does here).
+// workerHistogram are accepted and validated as Piscina validates them
+// (README: what each does here).
 const POOL_OPTIONS = [
   'filename', 'name', 'minThreads', 'maxThreads', 'idleTimeout', 'maxQueue',
   'concurrentTasksPerWorker', 'resourceLimits', 'argv', 'execArgv', 'env',
@@ -65,10 +101,18 @@ function checkCount(name, v, min) {
   return v;
 }
 
+/** setTimeout's largest delay: a longer timeout means never, and reads as Infinity. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function checkMs(name, v) {
-  if (typeof v !== 'number' || Number.isNaN(v)) throw invalid(name, 'a number of milliseconds >= 0', v);
-  if (v < 0) throw invalid(name, 'a number of milliseconds >= 0', v, RangeError);
-  return v;
+  if (typeof v !== 'number' || Number.isNaN(v)) throw invalid(name, 'a number of milliseconds >= 0 (Infinity: never)', v);
+  if (v < 0) throw invalid(name, 'a number of milliseconds >= 0 (Infinity: never)', v, RangeError);
+  return v > MAX_TIMER_MS ? Infinity : v;
+}
+
+/** Piscina's isTaskQueue(): an object with size, push(), shift() and remove(). */
+function isTaskQueue(v) {
+  return is.object(v) && 'size' in v && is.fn(v.push) && is.fn(v.shift) && is.fn(v.remove);
 }
 
 /** A positive number or Infinity (timeouts, limits). */
@@ -82,7 +126,9 @@ function validatePoolOptions(options) {
   if (options === undefined) options = {};
   if (!is.plainObject(options)) throw invalid('options', 'an object', options);
   const g = readOwn(options, POOL_OPTIONS, 'option');
-  const o = { ...DEFAULTS };
+  // Every option name is an own property of the result (undefined when not
+  // given), so reading pool.options.execArgv never reaches Object.prototype.
+  const o = { ...Object.fromEntries(POOL_OPTIONS.map((k) => [k, undefined])), ...DEFAULTS };
   if (g.filename !== undefined && g.filename !== null) o.filename = toFileHref('options.filename', g.filename);
   if (g.name !== undefined) {
     if (!is.string(g.name) || g.name.length === 0) throw invalid('options.name', 'a non-empty string', g.name);
@@ -95,7 +141,8 @@ function validatePoolOptions(options) {
   if (hasMin && !hasMax) o.maxThreads = Math.max(o.maxThreads, o.minThreads, 1);
   if (hasMax && !hasMin) o.minThreads = Math.min(o.minThreads, o.maxThreads);
   if (o.minThreads > o.maxThreads) {
-    throw invalid('options.minThreads', `an integer <= options.maxThreads (${o.maxThreads})`, o.minThreads, RangeError);
+    throw invalid('options.minThreads', `an integer <= options.maxThreads (${o.maxThreads})`, o.minThreads, RangeError,
+      'options.minThreads and options.maxThreads must not conflict');
   }
   if (g.idleTimeout !== undefined) o.idleTimeout = checkMs('options.idleTimeout', g.idleTimeout);
   if (g.concurrentTasksPerWorker !== undefined) {
@@ -153,9 +200,14 @@ function validatePoolOptions(options) {
     if (g[key] !== undefined && typeof g[key] !== 'boolean') throw invalid(`options.${key}`, 'a boolean', g[key]);
     if (g[key] !== undefined) o[key] = g[key];
   }
-  if (g.atomics !== undefined && !['sync', 'async', 'disabled'].includes(g.atomics)) {
+  // Piscina treats null as "not given" for atomics.
+  if (g.atomics !== undefined && g.atomics !== null && !['sync', 'async', 'disabled'].includes(g.atomics)) {
     throw invalid('options.atomics', "'sync', 'async' or 'disabled'", g.atomics);
   }
+  if (g.taskQueue !== undefined && !isTaskQueue(g.taskQueue)) {
+    throw invalid('options.taskQueue', 'an object with size, push(), shift() and remove()', g.taskQueue);
+  }
+  if (g.loadBalancer !== undefined && !is.fn(g.loadBalancer)) throw invalid('options.loadBalancer', 'a function', g.loadBalancer);
   if (g.niceIncrement !== undefined) {
     if (!is.integer(g.niceIncrement)) throw invalid('options.niceIncrement', 'an integer', g.niceIncrement);
     if (g.niceIncrement < 0 || g.niceIncrement > 19) throw invalid('options.niceIncrement', 'an integer from 0 to 19', g.niceIncrement, RangeError);
@@ -178,29 +230,35 @@ const RUN_OPTIONS = ['name', 'filename', 'transferList', 'signal', 'priority', '
  * or { error } to reject run() with; never throws.
  */
 function validateRunOptions(options) {
-  if (!is.plainObject(options)) return { error: invalid('options', 'an object', options) };
+  if (!is.plainObject(options)) return { error: invalid('options', 'an object', options, TypeError, 'options must be an object') };
   let g;
   try {
     g = readOwn(options, RUN_OPTIONS, 'run() option');
   } catch (err) {
     return { error: err };
   }
+  // Piscina's sentences for these are about "arguments".
   if (g.name !== undefined && g.name !== null && (!is.string(g.name) || g.name.length === 0)) {
-    return { error: invalid('options.name', 'a non-empty string', g.name) };
+    return { error: invalid('options.name', 'a non-empty string', g.name, TypeError, is.string(g.name) ? null : 'name argument must be a string') };
   }
   if (g.filename !== undefined && g.filename !== null && !is.string(g.filename) && !(g.filename instanceof URL)) {
-    return { error: invalid('options.filename', 'a string or URL', g.filename) };
+    return { error: invalid('options.filename', 'a string or URL', g.filename, TypeError, 'filename argument must be a string') };
   }
   if (g.transferList !== undefined && g.transferList !== null && !Array.isArray(g.transferList)) {
-    return { error: invalid('options.transferList', 'an array', g.transferList) };
+    return { error: invalid('options.transferList', 'an array', g.transferList, TypeError, 'transferList argument must be an Array') };
   }
   const s = g.signal;
   if (s !== undefined && s !== null) {
     const ok = is.object(s) && (is.fn(s.addEventListener) || is.fn(s.once) || is.fn(s.on));
-    if (!ok) return { error: invalid('options.signal', "an AbortSignal or an EventEmitter that emits 'abort'", s) };
+    if (!ok) {
+      return {
+        error: invalid('options.signal', "an AbortSignal or an EventEmitter that emits 'abort'", s, TypeError,
+          is.object(s) ? null : 'signal argument must be an object'),
+      };
+    }
   }
   if (g.priority !== undefined && (typeof g.priority !== 'number' || Number.isNaN(g.priority))) {
-    return { error: invalid('options.priority', 'a number', g.priority) };
+    return { error: invalid('options.priority', 'a number', g.priority, TypeError, null) };
   }
   try {
     if (g.timeout !== undefined) checkPositive('options.timeout', g.timeout, 'a number of milliseconds > 0 (or Infinity)');
@@ -216,4 +274,7 @@ function rejectUnknown(kind, given, known) {
   readOwn(given, known, kind);
 }
 
-module.exports = { DEFAULTS, POOL_OPTIONS, RUN_OPTIONS, validatePoolOptions, validateRunOptions, toFileHref, invalid, rejectUnknown, is };
+// `invalid` here is lib/validate.js's, without Piscina's sentences (they are about a Pool's options).
+module.exports = {
+  DEFAULTS, POOL_OPTIONS, RUN_OPTIONS, validatePoolOptions, validateRunOptions, toFileHref, invalid: invalidValue, rejectUnknown, is,
+};

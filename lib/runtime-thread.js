@@ -11,7 +11,9 @@ const WORKER_ENTRY = path.join(__dirname, 'worker.js');
 class ThreadWorker extends EventEmitter {
   constructor(options, init) {
     super();
+    // No prototype: Worker must not read execArgv, env, ... from a polluted Object.prototype.
     const workerOptions = {
+      __proto__: null,
       workerData: options.workerData,
       argv: options.argv,
       execArgv: options.execArgv,

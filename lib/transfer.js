@@ -8,11 +8,10 @@ const { types } = require('node:util');
 const { MessagePort } = require('node:worker_threads');
 const binding = require('./binding');
 
-const transferableSymbol = Symbol.for('nativepool.transferable');
-const valueSymbol = Symbol.for('nativepool.valueOf');
-// Piscina's symbols, so values marked by Piscina.move() are honoured too.
-const piscinaTransferable = Symbol.for('Piscina.transferable');
-const piscinaValue = Symbol.for('Piscina.valueOf');
+// Piscina's own registered symbols: an object written against Piscina's
+// Transferable interface, or marked by Piscina.move(), works here as is.
+const transferableSymbol = Symbol.for('Piscina.transferable');
+const valueSymbol = Symbol.for('Piscina.valueOf');
 
 class Movable {
   constructor(value, transferable) {
@@ -40,13 +39,14 @@ function move(value) {
 }
 
 function isMovable(v) {
-  return v !== null && typeof v === 'object' && (transferableSymbol in v || piscinaTransferable in v);
+  return v !== null && typeof v === 'object' && transferableSymbol in v;
 }
 
+/** The value to send and what to transfer: [transferableSymbol] is one transferable or an array of them (Piscina's README). */
 function unwrap(v) {
   if (!isMovable(v)) return { value: v, transfer: [] };
-  if (transferableSymbol in v) return { value: v[valueSymbol], transfer: [v[transferableSymbol]] };
-  return { value: v[piscinaValue], transfer: [v[piscinaTransferable]] };
+  const t = v[transferableSymbol];
+  return { value: v[valueSymbol], transfer: Array.isArray(t) ? t : [t] };
 }
 
 /** Detaches ArrayBuffers after their bytes were copied into a task. */

@@ -27,8 +27,14 @@ function describe(value) {
   }
 }
 
-function invalid(name, expected, value, Ctor = TypeError) {
-  const err = new Ctor(`Expected ${expected} for ${name} but received ${describe(value)}`);
+/**
+ * The error for a bad value: names it, says what was expected and what was
+ * received. `says`, when given, is a sentence put first (lib/options.js passes
+ * Piscina's sentence for the same mistake, which Piscina's users match on).
+ */
+function invalid(name, expected, value, Ctor = TypeError, says = null) {
+  const ours = `xpected ${expected} for ${name} but received ${describe(value)}`;
+  const err = new Ctor(says ? `${says}: e${ours}` : `E${ours}`);
   err.code = Ctor === RangeError ? 'ERR_OUT_OF_RANGE' : 'ERR_INVALID_ARG_TYPE';
   return err;
 }

@@ -8,7 +8,9 @@
 //   5. fuzz                       — the wire decoder under libFuzzer, bounded
 //   6. mocha                      — the JS API
 //   7. tsc --noEmit               — the TypeScript contract (test/types)
-// NATIVEPOOL_QUICK=1 skips steps 3, 4 and 5 (for the edit-test loop).
+//   8. Piscina's own test suite   — scripts/test-piscina.js: fails if a test
+//                                   outside its written list of Piscina-internals tests fails
+// NATIVEPOOL_QUICK=1 skips steps 3, 4, 5 and 8 (for the edit-test loop).
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -44,4 +46,5 @@ if (!quick) {
 }
 step('mocha', bin('mocha'), []);
 step('types', bin('tsc'), ['-p', 'test/types']);
+if (!quick) step('piscina suite', node, [path.join(root, 'scripts', 'test-piscina.js')]);
 console.log('\nnpm test: all steps passed');

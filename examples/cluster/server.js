@@ -69,6 +69,11 @@ function primary() {
   for (let i = 0; i < workers; i++) fork();
 }
 
+// A process can die between isConnected() and send(): then send() fails, and
+// without a callback that failure is an 'error' event that would take the
+// primary down. The gathering just goes on without it (GATHER_MS bounds it).
+function ignoreGone() {}
+
 /** Primary: answers a process's STATS with every live process's REPORT (those in within GATHER_MS). */
 function serveStats() {
   let nextId = 0;
@@ -86,14 +91,14 @@ function serveStats() {
     const done = () => {
       clearTimeout(timer);
       gathering.delete(id);
-      if (worker.isConnected()) worker.send({ cmd: STATS, id: msg.id, processes });
+      if (worker.isConnected()) worker.send({ cmd: STATS, id: msg.id, processes }, ignoreGone);
     };
     const timer = setTimeout(done, GATHER_MS);
     gathering.set(id, (stats) => {
       processes.push(stats);
       if (processes.length === live.length) done();
     });
-    for (const w of live) w.send({ cmd: REPORT, id });
+    for (const w of live) w.send({ cmd: REPORT, id }, ignoreGone);
   });
 }
 

@@ -89,32 +89,44 @@ describe('Pool.version', function () {
 });
 
 describe('module entry points', function () {
-  it("gives the same class for require('nativepool'), its Pool and default properties", function () {
+  it("gives the same class for require('nativepool') and its Pool and Piscina properties", function () {
     const viaName = require('nativepool');
     assert.equal(viaName, Pool);
     assert.equal(viaName.Pool, Pool);
-    assert.equal(viaName.default, Pool);
-    const { Pool: Destructured } = require('nativepool');
+    assert.equal(viaName.Piscina, Pool);
+    const { Pool: Destructured, Piscina } = require('nativepool');
     assert.equal(Destructured, Pool);
+    assert.equal(Piscina, Pool);
+  });
+
+  it('exports the same names from import and require (every static of the class, and nothing else)', async function () {
+    const esm = await import(pathToFileURL(path.join(ROOT, 'lib', 'index.mjs')).href);
+    const named = Object.keys(esm).filter((k) => k !== 'default').sort();
+    const statics = Object.getOwnPropertyNames(Pool).filter((k) => !['length', 'name', 'prototype'].includes(k)).sort();
+    assert.deepEqual(named, statics);
+    for (const k of named) assert.equal(esm[k], Pool[k], k);
+    assert.ok(named.includes('Piscina'), 'Piscina is a named export');
   });
 
   it('gives the same class from a dynamic import of lib/index.mjs (default and named)', async function () {
     const esm = await import(pathToFileURL(path.join(ROOT, 'lib', 'index.mjs')).href);
     assert.equal(esm.default, Pool);
     assert.equal(esm.Pool, Pool);
+    assert.equal(esm.Piscina, Pool);
     assert.equal(esm.move, Pool.move);
     assert.equal(esm.version, Pool.version);
     assert.equal(esm.transferableSymbol, Pool.transferableSymbol);
   });
 
-  it("gives the same class for `import Pool, { Pool as P } from 'nativepool'` and require() in one process", async function () {
+  it("gives the same class for `import Pool, { Pool as P, Piscina } from 'nativepool'` and require() in one process", async function () {
     this.timeout(10000);
     const code = `
-      import Pool, { Pool as P, isWorkerThread, version } from 'nativepool';
+      import Pool, { Pool as P, Piscina, isWorkerThread, version } from 'nativepool';
       import { createRequire } from 'node:module';
       const require = createRequire(import.meta.url);
       const C = require('nativepool');
-      const ok = Pool === P && Pool === C && C.Pool === P && isWorkerThread === false && version === C.version;
+      const ok = Pool === P && Pool === C && C.Pool === P && Piscina === C && C.Piscina === C &&
+        isWorkerThread === false && version === C.version;
       console.log(ok ? 'same' : 'different');
     `;
     const esm = await runChild({ code, nodeArgs: ['--input-type=module'], killAfterMs: 8000 });

@@ -80,4 +80,27 @@ describe('pool.run() transfer', function () {
     assert.ok(r instanceof Uint8Array);
     assert.deepEqual(Array.from(r), [0, 1, 2, 3, 4]);
   });
+
+  describe("Piscina's Transferable interface", function () {
+    it("uses Piscina's registered symbols, so objects written for Piscina are recognised", function () {
+      assert.equal(Pool.transferableSymbol, Symbol.for('Piscina.transferable'));
+      assert.equal(Pool.valueSymbol, Symbol.for('Piscina.valueOf'));
+    });
+
+    it('transfers every buffer a [transferableSymbol] getter returns as an array, and sends [valueSymbol]', async function () {
+      const { Shared } = require(fixture('transferable-class.js'));
+      const pool = pools.make({ filename: fixture('transferable-class.js'), name: 'describe', minThreads: 1, maxThreads: 1 });
+      const data = new ArrayBuffer(64);
+      assert.deepEqual(await pool.run(Pool.move(new Shared(data))), { name: 'shared', length: 64 });
+      assert.equal(data.byteLength, 0, 'the buffer was transferred');
+    });
+
+    it('transfers the array a worker result\'s [transferableSymbol] returns', async function () {
+      const pool = pools.make({ filename: fixture('transferable-class.js'), minThreads: 1, maxThreads: 1 });
+      const r = await pool.run(null, { name: 'send' });
+      assert.equal(r.name, 'shared');
+      assert.equal(r.data.byteLength, 128);
+      assert.equal(await pool.run(null, { name: 'sentLength' }), 0, "the worker's buffer was detached");
+    });
+  });
 });
