@@ -153,6 +153,92 @@ declare namespace Pool {
     resetWaitTime(): void;
   }
 
+  /** What pool.stats() says of one worker. */
+  interface WorkerStats {
+    /** The pool's id for this worker. */
+    id: number;
+    /** Its worker_threads threadId (thread runtime). */
+    threadId?: number;
+    /** Its process id (process runtime). */
+    pid?: number;
+    state: 'starting' | 'idle' | 'busy' | 'stopping';
+    /** Tasks it completed (resolved or rejected by its handler). */
+    tasksDone: number;
+    /** ms the oldest task it is running has run so far; 0 when it runs none. */
+    currentTaskMs: number;
+    /** V8 heap in use, as it last published it (at most once a second); null before it did. */
+    heapUsedBytes: number | null;
+    /** 0..1: share of its life spent running tasks. */
+    eventLoopUtilization: number;
+  }
+
+  /** pool.stats(): one snapshot, computed when called. */
+  interface Stats {
+    /** Tasks run() accepted. At rest: completed + failed + workerExited + cancelled + aborted + timedOut. */
+    submitted: number;
+    /** Resolved. */
+    completed: number;
+    /** Rejected with the handler's error. */
+    failed: number;
+    /** Rejected because the worker running them exited. */
+    workerExited: number;
+    /** Rejected before running: close({ force }), destroy(), or no worker could load the file. */
+    cancelled: number;
+    /** Rejected by their AbortSignal. */
+    aborted: number;
+    /** Rejected by their timeout. */
+    timedOut: number;
+    /** Attempts run again after a failure. */
+    retried: number;
+    /** Workers replaced by recycling. */
+    recycled: number;
+    /** Tasks run() refused without accepting them, by reason. */
+    rejected: { queueFull: number; closed: number; invalid: number; aborted: number };
+    /** Accepted and not yet settled. */
+    pending: number;
+    /** Waiting for a worker. */
+    queued: number;
+    /** Waiting for a worker, by priority lane (0 is the highest). */
+    queuedByLane: number[];
+    /** The most tasks that waited at once. */
+    peakQueued: number;
+    /** Started by a worker and not finished. */
+    running: number;
+    workersStarted: number;
+    /** Workers that exited, by reason: crash, oom, abort, idle, destroy, ... */
+    workerExits: Record<string, number>;
+    workersByState: { starting: number; idle: number; busy: number; stopping: number };
+    /** Sum of the workers' heapUsedBytes. */
+    heapUsedBytes: number;
+    /** 0..1: share of maxThreads × duration spent running tasks. */
+    utilization: number;
+    /** ms since the pool was created. */
+    duration: number;
+    /** From run() until a worker started the task, ms (always recorded). */
+    waitTime: HistogramSummary;
+    /** Run time, ms (always recorded). */
+    runTime: HistogramSummary;
+    workers: WorkerStats[];
+  }
+
+  interface MetricsOptions {
+    /** Prepended to every metric name. Default: `'nativepool_'`. */
+    prefix?: string;
+    /** Constant labels on every series; `pool` defaults to the pool's id. */
+    labels?: Record<string, string | number>;
+  }
+
+  /** The context every event of the 'nativepool:task' tracing channel carries. */
+  interface TaskTraceContext {
+    pool: Pool;
+    task: unknown;
+    options: RunOptions | undefined;
+    /** Set at asyncStart when the task resolved. */
+    result?: unknown;
+    /** Set at error when the task rejected. */
+    error?: unknown;
+  }
+
   /** What move() returns: the value, marked to be transferred. */
   interface Movable<T> {
     readonly [Pool.transferableSymbol]: Transferable;
@@ -215,6 +301,10 @@ declare class Pool<TDefault = any, RDefault = any> extends EventEmitter implemen
   readonly runTime: Pool.HistogramSummary | null;
   /** @deprecated use histogram.waitTime */
   readonly waitTime: Pool.HistogramSummary | null;
+  /** Counters, gauges, timings and per-worker figures, computed now. */
+  stats(): Pool.Stats;
+  /** The pool's metrics in the Prometheus text exposition format (no dependency). */
+  metrics(options?: Pool.MetricsOptions): string;
 
   on(event: 'error', listener: (err: Error) => void): this;
   on(event: 'drain' | 'needsDrain' | 'close', listener: () => void): this;

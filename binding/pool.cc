@@ -36,6 +36,9 @@ Napi::Function NativePool::Define(Napi::Env env) {
       InstanceMethod<&NativePool::Stats>("stats"),
       InstanceMethod<&NativePool::HistogramOf>("histogram"),
       InstanceMethod<&NativePool::ResetHistogram>("resetHistogram"),
+      InstanceMethod<&NativePool::QueueFigures>("queueFigures"),
+      InstanceMethod<&NativePool::ConsumerFigures>("consumerFigures"),
+      InstanceMethod<&NativePool::HistogramBuckets>("histogramBuckets"),
   });
 }
 
@@ -429,6 +432,71 @@ Napi::Value NativePool::Stats(const Napi::CallbackInfo& info) {
   o.Set("cancelled", static_cast<double>(m.cancelled()));
   o.Set("busyNs", static_cast<double>(m.busy_ns()));
   o.Set("queued", static_cast<double>(core_->scheduler().size_approx()));
+  return o;
+}
+
+// queueFigures() -> { lanes: number[], peak }: tasks waiting in each lane
+// (tombstones left out) and the most that ever waited at once.
+Napi::Value NativePool::QueueFigures(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint32_t n = core_->scheduler().lanes();
+  Napi::Array lanes = Napi::Array::New(env, n);
+  for (uint32_t i = 0; i < n; ++i) lanes.Set(i, static_cast<double>(core_->queued_approx(i)));
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("lanes", lanes);
+  o.Set("peak", static_cast<double>(core_->metrics().peak_queued()));
+  return o;
+}
+
+// consumerFigures(id) -> { held, running, done, busyNs, ageNs, runningNs, runningSlots }
+// or null once the consumer is removed.
+Napi::Value NativePool::ConsumerFigures(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PoolCore::ConsumerFigures f;
+  if (!core_->consumer_figures(CheckedUint32(env, info[0], "consumer"), &f)) return env.Null();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("held", static_cast<double>(f.held));
+  o.Set("running", static_cast<double>(f.running));
+  o.Set("done", static_cast<double>(f.done));
+  o.Set("busyNs", static_cast<double>(f.busy_ns));
+  o.Set("ageNs", static_cast<double>(f.age_ns));
+  o.Set("runningNs", static_cast<double>(f.running_ns));
+  Napi::Array slots = Napi::Array::New(env, f.running_slots.size());
+  for (uint32_t i = 0; i < f.running_slots.size(); ++i) slots.Set(i, static_cast<double>(f.running_slots[i]));
+  o.Set("runningSlots", slots);
+  return o;
+}
+
+// histogramBuckets(kind, edgesNs[]) -> { edges, counts, count, sum }: each
+// wanted edge moved down to the nearest native bucket bound (edges, in ns,
+// ascending), the records <= it (counts, cumulative, so exact), the count
+// over every bucket read in the same pass, and the sum of the records in ns.
+Napi::Value NativePool::HistogramBuckets(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Histogram& h = Pick(env, info[0]);
+  if (info.Length() < 2 || !info[1].IsArray()) throw Napi::TypeError::New(env, "Expected an array for edgesNs");
+  Napi::Array want = info[1].As<Napi::Array>();
+  std::vector<uint64_t> edges;
+  for (uint32_t i = 0; i < want.Length(); ++i) {
+    Napi::Value v = want.Get(i);
+    if (!v.IsNumber() || !(v.As<Napi::Number>().DoubleValue() >= 0))
+      throw Napi::TypeError::New(env, "Expected non-negative numbers for edgesNs");
+    const uint64_t bound = Histogram::bound_at_or_below(static_cast<uint64_t>(v.As<Napi::Number>().DoubleValue()));
+    if (edges.empty() || bound > edges.back()) edges.push_back(bound);
+  }
+  std::vector<uint64_t> counts(edges.size());
+  const uint64_t count = h.cumulative(edges.data(), edges.size(), counts.data());
+  Napi::Array e = Napi::Array::New(env, edges.size());
+  Napi::Array c = Napi::Array::New(env, edges.size());
+  for (uint32_t i = 0; i < edges.size(); ++i) {
+    e.Set(i, static_cast<double>(edges[i]));
+    c.Set(i, static_cast<double>(counts[i]));
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("edges", e);
+  o.Set("counts", c);
+  o.Set("count", static_cast<double>(count));
+  o.Set("sum", static_cast<double>(h.sum()));
   return o;
 }
 

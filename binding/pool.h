@@ -44,6 +44,10 @@ class NativePool : public Napi::ObjectWrap<NativePool> {
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value HistogramOf(const Napi::CallbackInfo& info);
   Napi::Value ResetHistogram(const Napi::CallbackInfo& info);
+  // Figures for stats() and scrapes (read-only accessors, best-effort).
+  Napi::Value QueueFigures(const Napi::CallbackInfo& info);
+  Napi::Value ConsumerFigures(const Napi::CallbackInfo& info);
+  Napi::Value HistogramBuckets(const Napi::CallbackInfo& info);
   Histogram& Pick(Napi::Env env, Napi::Value kind);
 
   // Settles `tasks` (freeing them) with one JS call per chunk; skips

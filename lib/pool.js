@@ -16,7 +16,10 @@ const { MainChannel } = require('./main-channel');
 const { TaskTable } = require('./task-table');
 const { WorkerSet } = require('./worker-set');
 const { createRuntime } = require('./runtime');
-const { Figures } = require('./figures');
+const { Figures, kFigures } = require('./figures');
+const { snapshot } = require('./stats');
+const { metricsText } = require('./exposition');
+const { taskChannel, traceRun } = require('./tracing');
 const { TimeoutWatch } = require('./timeouts');
 
 // Pools a process 'exit' must wake: workers parked in native code have to be
@@ -73,6 +76,7 @@ class Pool extends EventEmitter {
       (consumer, slot) => this.#workers.startOf(consumer, slot),
       (record) => this.#tasks.timeout(record),
     );
+    this.#figures = new Figures(this.#native, o);
     this.#tasks = new TaskTable(this.#native, this.#channel, {
       exited: (consumer, record) => this.#workers.adoptOrphan(consumer, record),
       stopRunning: (consumer, reason) => this.#workers.stopRunning(consumer, reason),
@@ -82,9 +86,9 @@ class Pool extends EventEmitter {
       resubmitted: () => this.#afterSubmit(),
       timedOut: (record, err) => this.emit('taskTimeout', { id: record.id, timeout: record.timeout, attempt: record.attempts, error: err }),
       timeouts,
-    });
-    this.#figures = new Figures(this.#native, o);
+    }, this.#figures.counters);
     this.#workers = new WorkerSet(createRuntime('thread', o), this.#native, this.#channel, o);
+    this.#figures.watch(this.#tasks, this.#workers);
     this.#workers.pending = () => this.#tasks.size;
     this.#wireWorkerEvents();
     this.#ref = new WeakRef(this);
@@ -133,12 +137,17 @@ class Pool extends EventEmitter {
    * @returns {Promise<any>}
    */
   run(task, options) {
-    if (this.#closing) return Promise.reject(errors.poolClosed());
+    if (taskChannel.hasSubscribers) return traceRun(this.#tasks, this, task, options, (t, opts) => this.#run(t, opts));
+    return this.#run(task, options);
+  }
+
+  #run(task, options) {
+    if (this.#closing) return this.#refuse('closed', errors.poolClosed());
     const o = this.#options;
     // Would this task have to wait, with the waiting room already full?
     // (Counts threads the pool may still start, as Piscina does.)
     if (this.#tasks.size + 1 - o.maxThreads * o.concurrentTasksPerWorker > o.maxQueue) {
-      return Promise.reject(errors.queueFull(o.maxQueue));
+      return this.#refuse('queueFull', errors.queueFull(o.maxQueue));
     }
     let handler = this.#defaultHandler;
     let lane = this.#defaultLane;
@@ -148,7 +157,7 @@ class Pool extends EventEmitter {
     let retry = o.retry;
     if (options !== undefined && options !== null) {
       const read = validateRunOptions(options);
-      if (read.error) return Promise.reject(read.error);
+      if (read.error) return this.#refuse('invalid', read.error);
       const g = read.options;
       if ((g.filename !== undefined && g.filename !== null) || g.name) {
         let href = o.filename;
@@ -156,14 +165,14 @@ class Pool extends EventEmitter {
           try {
             href = toFileHref('options.filename', g.filename);
           } catch (err) {
-            return Promise.reject(err);
+            return this.#refuse('invalid', err);
           }
         }
-        if (!href) return Promise.reject(errors.noFilename());
+        if (!href) return this.#refuse('invalid', errors.noFilename());
         handler = this.#handlerIndex(href, g.name || o.name);
       }
       signal = g.signal || null;
-      if (signal && signal.aborted) return Promise.reject(errors.aborted(signal.reason));
+      if (signal && signal.aborted) return this.#refuse('aborted', errors.aborted(signal.reason));
       if (g.priority !== undefined) {
         lane = Math.min(o.lanes - 1, Math.max(0, this.#defaultLane - Math.round(g.priority)));
       }
@@ -171,7 +180,7 @@ class Pool extends EventEmitter {
       if (g.timeout !== undefined) timeout = g.timeout;
       if ('retry' in g) retry = g.retry;
     }
-    if (handler < 0) return Promise.reject(errors.noFilename());
+    if (handler < 0) return this.#refuse('invalid', errors.noFilename());
 
     let value = task;
     let moved = null;
@@ -181,7 +190,7 @@ class Pool extends EventEmitter {
         // transfers are copied (and still detached), never handed over once.
         moved = takeTransferables(task, transferList, { copyAll: retry !== null });
       } catch (err) {
-        return Promise.reject(err);
+        return this.#refuse('invalid', err);
       }
       value = moved.value;
     }
@@ -199,7 +208,7 @@ class Pool extends EventEmitter {
       this.#channel.encoding(0);
       this.#channel.taskDone(id);
       record.emitDestroy();
-      return Promise.reject(err);
+      return this.#refuse('invalid', err);
     } finally {
       this.#channel.encoding(0);
     }
@@ -212,6 +221,11 @@ class Pool extends EventEmitter {
     this.#tasks.add(record, signal);
     this.#afterSubmit();
     return promise;
+  }
+
+  /** run() refuses a task it never accepted: counted by reason (stats().rejected). */
+  #refuse(reason, err) {
+    return this.#figures.counters.refuse(reason, err);
   }
 
   #handlerIndex(href, name) {
@@ -456,6 +470,23 @@ class Pool extends EventEmitter {
   /** Deprecated Piscina aliases. */
   get runTime() { return this.#figures.summary('run'); }
   get waitTime() { return this.#figures.summary('wait'); }
+
+  // --- observability (lib/stats.js, lib/exposition.js, lib/prometheus.js) --------
+
+  /** A snapshot of counters, gauges, timings and per-worker figures, computed now. */
+  stats() {
+    return snapshot(this.#figures);
+  }
+
+  /** The pool's metrics in the Prometheus text format: { prefix, labels }. */
+  metrics(options) {
+    return metricsText(this.#figures, options);
+  }
+
+  /** For nativepool/prometheus. */
+  get [kFigures]() {
+    return this.#figures;
+  }
 }
 
 module.exports = { Pool };

@@ -86,6 +86,8 @@ const INIT_KEY = '__nativepool_init__';
  * @property {string} name        default handler export name
  * @property {MessagePort} control the worker's end of its control channel
  * @property {Array<[string, SharedArrayBuffer]>} sabs the pool's live SABs by id
+ * @property {Float64Array} gauges over a SharedArrayBuffer: the worker writes
+ *   its figures there (GAUGE), the pool reads them for stats()
  */
 
 /**
@@ -105,6 +107,14 @@ const INIT_KEY = '__nativepool_init__';
 const CONTROL = Object.freeze({ SAB: 'sab', RELEASE: 'release', WANT: 'want', SEQ: 'seq' });
 
 /**
+ * The worker's gauges (WorkerInit.gauges), for stats(): only the worker
+ * writes them, at start, then when it goes idle or between batches, at most
+ * every GAUGE_EVERY_MS.
+ *  HEAP_USED: v8.getHeapStatistics().used_heap_size, bytes
+ */
+const GAUGE = Object.freeze({ HEAP_USED: 0, LENGTH: 1 });
+
+/**
  * Tuning, decided here once per side.
  *  PARK_SPIN_NS: how long a worker that ran out of tasks keeps polling
  *    (yielding the CPU) before it parks on a futex. Back-to-back callers then
@@ -114,12 +124,15 @@ const CONTROL = Object.freeze({ SAB: 'sab', RELEASE: 'release', WANT: 'want', SE
  *    takes SHORT_BATCH tasks at a time (never more than its fair share of the
  *    queue: src/pool_core.cc); longer or async ones one at a time.
  *  SLOT_HEADROOM: slots a worker holds beyond 2 × concurrentTasksPerWorker.
+ *  GAUGE_EVERY_MS: how often at most a worker refreshes its GAUGE figures
+ *    (v8.getHeapStatistics() costs a few µs).
  */
 const TUNING = Object.freeze({
   PARK_SPIN_NS: 30_000,
   SHORT_TASK_NS: 50_000,
   SHORT_BATCH: 32,
   SLOT_HEADROOM: 32,
+  GAUGE_EVERY_MS: 1000,
 });
 
 /** Slots a worker with `concurrency` may hold at once (take batch + running). */
@@ -128,5 +141,5 @@ function slotCapacity(concurrency) {
 }
 
 module.exports = {
-  STATUS, SLOT, CANCEL, TAKE_STRIDE, BAD_VALUE, HANDLER_EXCLUSIVE, SUBMIT, SETTLE_STRIDE, INIT_KEY, CONTROL, TUNING, slotCapacity,
+  STATUS, SLOT, CANCEL, TAKE_STRIDE, BAD_VALUE, HANDLER_EXCLUSIVE, SUBMIT, SETTLE_STRIDE, INIT_KEY, CONTROL, GAUGE, TUNING, slotCapacity,
 };

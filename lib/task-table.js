@@ -9,6 +9,8 @@ const { AsyncResource } = require('node:async_hooks');
 const { STATUS, CANCEL, SETTLE_STRIDE, SUBMIT } = require('./protocol');
 const { errors, unwrapThrown } = require('./errors');
 const { shouldRetry, retryDelay } = require('./retry');
+const { Counters, OUTCOME } = require('./figures');
+const { settleTraced } = require('./tracing');
 
 class TaskRecord extends AsyncResource {
   constructor(id, resolve, reject) {
@@ -27,6 +29,7 @@ class TaskRecord extends AsyncResource {
     this.attempts = 1;
     this.live = true; // an attempt is in flight (false while a retry waits)
     this.retryTimer = null;
+    this.context = null; // lib/tracing.js: its tracing context, when traced
   }
 }
 
@@ -59,8 +62,11 @@ class TaskTable {
   #native;
   #channel;
   #hooks;
+  #counters; // lib/figures.js Counters: outcomes[OUTCOME] counted where a record settles
+  #outcomes;
   completed = 0; // records settled by their worker's outcome (not by an abort)
   exclusive = 0; // records of tasks that run alone on a worker (abortable ones)
+  tracing = null; // lib/tracing.js: the context for the next record add()ed
 
   /**
    * hooks.exited(consumer, record): a task its worker was running when it
@@ -72,11 +78,14 @@ class TaskTable {
    * hooks.retrying(record, err, delay), hooks.resubmitted(): retries.
    * hooks.timedOut(record, err): a task ran past its timeout.
    * hooks.timeouts: the TimeoutWatch.
+   * counters: lib/figures.js Counters (stats()).
    */
-  constructor(native, channel, hooks) {
+  constructor(native, channel, hooks, counters = new Counters()) {
     this.#native = native;
     this.#channel = channel;
     this.#hooks = hooks;
+    this.#counters = counters;
+    this.#outcomes = counters.outcomes;
   }
 
   get size() {
@@ -99,6 +108,10 @@ class TaskTable {
   add(record, signal) {
     this.#records.set(record.id, record);
     if (record.flags & SUBMIT.EXCLUSIVE) this.exclusive++;
+    if (this.tracing !== null) {
+      record.context = this.tracing;
+      this.tracing = null;
+    }
     if (signal) {
       record.signal = signal;
       record.onAbort = () => this.abort(record.id, signal.reason);
@@ -133,7 +146,8 @@ class TaskTable {
 
   #finish(record, ok, value) {
     try {
-      record.runInAsyncScope(ok ? record.resolve : record.reject, null, value);
+      if (record.context === null) record.runInAsyncScope(ok ? record.resolve : record.reject, null, value);
+      else record.runInAsyncScope(settleTraced, null, record.context, ok, value, ok ? record.resolve : record.reject);
     } finally {
       record.emitDestroy();
     }
@@ -152,6 +166,7 @@ class TaskTable {
     const record = this.#take(id);
     if (record === undefined) return false;
     this.#cancelAttempt(record, 'abort');
+    this.#outcomes[OUTCOME.ABORTED]++;
     this.#finish(record, false, errors.aborted(reason));
     this.#hooks.settled();
     return true;
@@ -163,12 +178,12 @@ class TaskTable {
     this.#cancelAttempt(record, 'timeout');
     const err = errors.taskTimeout(record.timeout);
     this.#hooks.timedOut(record, err);
-    this.#failed(record, err);
+    this.#failed(record, err, OUTCOME.TIMEOUT);
     this.#hooks.settled();
   }
 
-  /** An attempt failed with `err`: try again if the policy says so, else reject. */
-  #failed(record, err) {
+  /** An attempt failed with `err` (`outcome`, if final): try again if the policy says so, else reject. */
+  #failed(record, err, outcome) {
     record.live = false;
     if (shouldRetry(record.retry, err, record.attempts)) {
       const delay = retryDelay(record.retry, record.attempts);
@@ -187,6 +202,7 @@ class TaskTable {
     }
     if (this.#take(record.id) === undefined) return;
     this.completed++;
+    this.#outcomes[outcome]++;
     this.#finish(record, false, record.retry !== null ? withAttempts(err, record.attempts) : err);
   }
 
@@ -198,15 +214,19 @@ class TaskTable {
     try {
       ok = this.#native.resubmit(record.id, record.lane, record.flags);
     } catch (err) {
-      this.#failed(record, err); // the pool closed meanwhile
+      this.#failed(record, err, OUTCOME.CANCELLED); // the pool closed meanwhile
       return;
     }
     if (!ok) {
       record.live = false;
-      if (this.#take(record.id) !== undefined) this.#finish(record, false, errors.internal('a retried task lost its bytes'));
+      if (this.#take(record.id) !== undefined) {
+        this.#outcomes[OUTCOME.ERROR]++;
+        this.#finish(record, false, errors.internal('a retried task lost its bytes'));
+      }
       this.#hooks.settled();
       return;
     }
+    this.#counters.count('retried'); // natively one more submit: stats() takes it off
     this.#hooks.resubmitted();
   }
 
@@ -235,6 +255,7 @@ class TaskTable {
       case STATUS.OK:
         this.#take(record.id);
         this.completed++;
+        this.#outcomes[OUTCOME.OK]++;
         return this.#finish(record, true, value);
       case STATUS.ERROR: {
         let err;
@@ -243,7 +264,7 @@ class TaskTable {
         } catch (e) {
           err = e;
         }
-        return this.#failed(record, err);
+        return this.#failed(record, err, OUTCOME.ERROR);
       }
       case STATUS.WORKER_EXITED: {
         const closed = this.#hooks.closedError(status);
@@ -251,25 +272,28 @@ class TaskTable {
           record.live = false; // the worker set fails it when its exit is handled
           return undefined;
         }
-        return this.#failed(record, closed || errors.workerExited());
+        return this.#failed(record, closed || errors.workerExited(), OUTCOME.WORKER_EXITED);
       }
       default:
         this.#take(record.id);
         this.completed++;
+        this.#outcomes[OUTCOME.CANCELLED]++;
         return this.#finish(record, false, this.#hooks.closedError(status) || errors.poolClosed('The pool was destroyed before the task ran'));
     }
   }
 
   /** A record the worker set held back for its worker's exit: fail it with why the worker left. */
   failExited(record, err) {
-    if (this.#records.get(record.id) === record) this.#failed(record, err);
+    if (this.#records.get(record.id) === record) this.#failed(record, err, OUTCOME.WORKER_EXITED);
   }
 
   /** Rejects every record still in the table (after destroy: nothing else will). */
   rejectAll(err) {
     for (const id of [...this.#records.keys()]) {
       const record = this.#take(id);
-      if (record !== undefined) this.#finish(record, false, err);
+      if (record === undefined) continue;
+      this.#outcomes[OUTCOME.CANCELLED]++;
+      this.#finish(record, false, err);
     }
     this.#hooks.settled();
   }

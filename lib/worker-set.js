@@ -4,7 +4,7 @@
 // a runtime (lib/runtime.js) and to the native core only to add, stop and
 // remove consumers.
 const { EventEmitter } = require('node:events');
-const { slotCapacity } = require('./protocol');
+const { slotCapacity, GAUGE } = require('./protocol');
 const { errors, unwrapThrown } = require('./errors');
 
 const MAX_TIMER_MS = 2 ** 31 - 1; // setTimeout's limit; longer means never
@@ -25,6 +25,7 @@ class PoolWorker {
     this.recycleReason = null; // 'tasks' or 'heap' when it was recycled
     this.orphans = []; // records it was running when it went away (see TaskTable)
     this.starts = null; // Float64Array: when the task in each slot started (lib/protocol.js)
+    this.gauges = null; // Float64Array the worker publishes figures in (lib/protocol.js GAUGE)
   }
 
   get public() {
@@ -81,6 +82,7 @@ class WorkerSet extends EventEmitter {
     const o = this.#options;
     this.#bootFailed = null;
     const consumerId = this.#native.addConsumer(slotCapacity(o.concurrentTasksPerWorker));
+    const gauges = new Float64Array(new SharedArrayBuffer(8 * GAUGE.LENGTH));
     const rw = this.#runtime.start({
       poolId: this.#native.id,
       consumerId,
@@ -91,8 +93,10 @@ class WorkerSet extends EventEmitter {
       maxTasks: o.maxTasksPerWorker === Infinity ? 0 : o.maxTasksPerWorker,
       maxHeapBytes: o.maxHeapUsedMb === Infinity ? 0 : o.maxHeapUsedMb * 1024 * 1024,
       niceIncrement: o.niceIncrement || 0,
+      gauges,
     });
     const w = new PoolWorker(consumerId, rw);
+    w.gauges = gauges;
     w.onControl = (msg) => this.#onControl(w, msg);
     // Messages on the control port need an answer while this thread is
     // otherwise idle (a worker waiting for a side-channel value); the port

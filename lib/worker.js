@@ -14,7 +14,7 @@
 const { parentPort, receiveMessageOnPort } = require('node:worker_threads');
 const v8 = require('node:v8');
 const binding = require('./binding');
-const { INIT_KEY, SLOT, TAKE_STRIDE, BAD_VALUE, HANDLER_EXCLUSIVE, TUNING } = require('./protocol');
+const { INIT_KEY, SLOT, TAKE_STRIDE, BAD_VALUE, HANDLER_EXCLUSIVE, TUNING, GAUGE } = require('./protocol');
 const { errors, wrapThrown, cloneableOrDescribed, isErrorLike, describeValue } = require('./errors');
 const { isMovable, takeTransferables } = require('./transfer');
 const { SabTable, makeCodecHooks, applyControl, waitFor } = require('./channel');
@@ -81,6 +81,16 @@ const words = port.slots();
 // figures. Sent once; the pool reads it, only this thread writes it.
 const starts = new Float64Array(new SharedArrayBuffer(8 * words.length));
 const clockOrigin = performance.timeOrigin;
+// gauges: figures for the pool's stats() (lib/protocol.js GAUGE), written
+// here at most every GAUGE_EVERY_MS, never per task.
+const gauges = init.gauges;
+let gaugesDue = 0;
+function publishGauges(now) {
+  if (now < gaugesDue) return;
+  gaugesDue = now + TUNING.GAUGE_EVERY_MS;
+  gauges[GAUGE.HEAP_USED] = v8.getHeapStatistics().used_heap_size;
+}
+publishGauges(0);
 control.postMessage({ starts });
 const concurrency = init.concurrency;
 const handlers = new Handlers((index) => port.handlerInfo(index));
@@ -294,6 +304,7 @@ async function main() {
         // in native code if the loop has nothing pending, else asynchronously
         // so the loop keeps running while we wait.
         await new Promise(setImmediate);
+        publishGauges(performance.now());
         if (process.getActiveResourcesInfo().length > 0) {
           await parkAsync();
           continue;
@@ -312,6 +323,7 @@ async function main() {
     }
     if (batch === null) break; // stopped: the pool is retiring this worker
     await runBatch(batch);
+    publishGauges(performance.now());
   }
   while (inflight > 0) await waitForWake();
   port.close();

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <bit>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 namespace nativepool {
@@ -85,6 +86,29 @@ class Histogram {
       }
     }
     return max();
+  }
+
+  // The largest bucket bound <= v (a bound is the largest value of its
+  // bucket, upper(i)). Counting records <= a bound is exact, so a
+  // Prometheus `le` edge placed on one has exact cumulative counts.
+  static uint64_t bound_at_or_below(uint64_t v) {
+    const int i = index(v);
+    return upper(i) == v || i == 0 ? upper(i) : upper(i - 1);
+  }
+
+  // out[k] = records <= edges[k], for `edges` ascending bounds
+  // (bound_at_or_below). Returns the count over all buckets, read in the
+  // same pass: the counts are cumulative, monotone and never exceed it,
+  // even while other threads record.
+  uint64_t cumulative(const uint64_t* edges, size_t n, uint64_t* out) const {
+    uint64_t seen = 0;
+    size_t k = 0;
+    for (int i = 0; i < kBuckets; ++i) {
+      while (k < n && index(edges[k]) < i) out[k++] = seen;
+      seen += buckets_[i].load(std::memory_order_relaxed);
+    }
+    while (k < n) out[k++] = seen;
+    return seen;
   }
 
   void reset() {

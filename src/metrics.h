@@ -43,12 +43,22 @@ class Metrics {
   }
   // A task that never ran: cancelled while queued or held, or shut down.
   void on_cancelled() { cancelled_.fetch_add(1, std::memory_order_relaxed); }
+  // A consumer saw `queued` tasks waiting as it came to take some. The queue
+  // only shrinks through takes, so the largest size a take sees is the
+  // queue's peak (up to the relaxed reads), or the queue is at its peak now.
+  // One relaxed load per take; a store only on a new peak.
+  void on_queue_seen(uint64_t queued) {
+    uint64_t m = peak_queued_.load(std::memory_order_relaxed);
+    while (queued > m && !peak_queued_.compare_exchange_weak(m, queued, std::memory_order_relaxed)) {
+    }
+  }
 
   uint64_t submitted() const { return submitted_.load(std::memory_order_relaxed); }
   uint64_t completed() const { return completed_.load(std::memory_order_relaxed); }
   uint64_t failed() const { return failed_.load(std::memory_order_relaxed); }
   uint64_t cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
   uint64_t busy_ns() const { return busy_ns_.load(std::memory_order_relaxed); }
+  uint64_t peak_queued() const { return peak_queued_.load(std::memory_order_relaxed); }
 
   MetricsSnapshot snapshot() const {
     MetricsSnapshot s;
@@ -74,6 +84,9 @@ class Metrics {
   std::atomic<uint64_t> failed_{0};
   std::atomic<uint64_t> cancelled_{0};
   std::atomic<uint64_t> busy_ns_{0};  // sum of run times, for utilization
+  // Read by every take, written on a new peak only: its own line, away from
+  // the per-task counters above.
+  alignas(kCacheLine) std::atomic<uint64_t> peak_queued_{0};
 };
 
 }  // namespace nativepool

@@ -12,7 +12,8 @@ std::atomic<uint32_t> g_next_pool_id{1};
 
 PoolCore::PoolCore(SchedulerOptions options)
     : id_(g_next_pool_id.fetch_add(1, std::memory_order_relaxed)),
-      scheduler_(std::move(options)) {}
+      scheduler_(std::move(options)),
+      tombstones_(std::make_unique<std::atomic<int64_t>[]>(scheduler_.lanes())) {}
 
 PoolCore::~PoolCore() {
   {
@@ -92,7 +93,8 @@ PoolCore::Consumer::Consumer(ConsumerId id, uint32_t capacity)
     : id(id),
       capacity(capacity),
       held(capacity, nullptr),
-      words(std::make_unique<std::atomic<int32_t>[]>(capacity)) {
+      words(std::make_unique<std::atomic<int32_t>[]>(capacity)),
+      created_ns(now_ns()) {
   free_slots.reserve(capacity);
   // Lowest slot handed out first.
   for (uint32_t s = capacity; s > 0; --s) free_slots.push_back(s - 1);
@@ -132,7 +134,10 @@ size_t PoolCore::take(Consumer& c, uint32_t* slots, Task** tasks, size_t max, bo
   // Fair share: a consumer takes at most its share of what is queued, so a
   // batch never strands tasks behind one worker while another is idle.
   size_t consumers = std::max<size_t>(1, live_consumers_.load(std::memory_order_relaxed));
-  size_t share = std::max<size_t>(1, scheduler_.size_approx() / consumers);
+  const size_t queued = scheduler_.size_approx();
+  const int64_t waiting = static_cast<int64_t>(queued) - tombstones();
+  metrics_.on_queue_seen(waiting > 0 ? static_cast<uint64_t>(waiting) : 0);
+  size_t share = std::max<size_t>(1, queued / consumers);
   max = std::min(max, share);
   {
     std::lock_guard<std::mutex> lock(c.mu);
@@ -157,6 +162,7 @@ size_t PoolCore::take(Consumer& c, uint32_t* slots, Task** tasks, size_t max, bo
         t->holder.store(c.id, std::memory_order_relaxed);
         if (!t->try_claim()) {
           // A tombstone: its owner cancelled it. Hand it back to be freed.
+          tombstones_of(t).fetch_sub(1, std::memory_order_relaxed);
           t->status = Status::kCancelled;
           finish(t);
           continue;
@@ -200,6 +206,9 @@ bool PoolCore::complete(Consumer& c, uint32_t slot, Status status, Bytes&& resul
     t->state.store(static_cast<uint32_t>(TaskState::kDone), std::memory_order_relaxed);
     start = std::max(t->start_ns, std::min(c.last_end_ns, end));
     c.last_end_ns = end;
+    // Only complete() writes these, under mu: no read-modify-write needed.
+    c.done.store(c.done.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    c.busy_ns.store(c.busy_ns.load(std::memory_order_relaxed) + (end - start), std::memory_order_relaxed);
   }
   t->start_ns = start;
   t->end_ns = end;
@@ -223,6 +232,7 @@ bool PoolCore::release(Consumer& c, uint32_t slot) {
 CancelResult PoolCore::cancel(Task* t, ConsumerId* holder) {
   for (;;) {
     if (t->try_cancel()) {
+      tombstones_of(t).fetch_add(1, std::memory_order_relaxed);
       metrics_.on_cancelled();
       return CancelResult::kRemoved;
     }
@@ -280,6 +290,7 @@ void PoolCore::take_queued(std::vector<Task*>* out, size_t keep) {
   for (Task* t : popped) {
     // Out of the lanes, a task is touched by nobody but this (owner) thread.
     if (t->state.load(std::memory_order_acquire) != static_cast<uint32_t>(TaskState::kQueued)) {
+      tombstones_of(t).fetch_sub(1, std::memory_order_relaxed);
       t->status = Status::kCancelled;  // a tombstone
       out->push_back(t);
     } else if (kept.size() < keep) {
@@ -343,6 +354,51 @@ size_t PoolCore::abandon(Consumer& c) {
     finish(t);
   }
   return orphans.size();
+}
+
+int64_t PoolCore::tombstones() const {
+  int64_t n = 0;
+  for (uint32_t lane = 0; lane < scheduler_.lanes(); ++lane) n += tombstones_[lane].load(std::memory_order_relaxed);
+  return n;
+}
+
+size_t PoolCore::queued_approx(uint32_t lane) const {
+  if (lane >= scheduler_.lanes()) return 0;
+  const int64_t n = static_cast<int64_t>(scheduler_.lane_size_approx(lane)) -
+                    tombstones_[lane].load(std::memory_order_relaxed);
+  return n > 0 ? static_cast<size_t>(n) : 0;
+}
+
+size_t PoolCore::queued_approx() const {
+  const int64_t n = static_cast<int64_t>(scheduler_.size_approx()) - tombstones();
+  return n > 0 ? static_cast<size_t>(n) : 0;
+}
+
+bool PoolCore::consumer_figures(ConsumerId id, ConsumerFigures* out) const {
+  std::shared_ptr<Consumer> c = consumer(id);
+  if (!c) return false;
+  out->done = c->done.load(std::memory_order_relaxed);
+  out->busy_ns = c->busy_ns.load(std::memory_order_relaxed);
+  const uint64_t now = now_ns();
+  out->age_ns = now > c->created_ns ? now - c->created_ns : 0;
+  out->held = 0;
+  out->running = 0;
+  out->running_ns = 0;
+  out->running_slots.clear();
+  std::lock_guard<std::mutex> lock(c->mu);
+  for (uint32_t s = 0; s < c->capacity; ++s) {
+    if (c->held[s] == nullptr) continue;
+    ++out->held;
+    // relaxed: a figure; the consumer's start CAS may land just after it.
+    if (c->words[s].load(std::memory_order_relaxed) == static_cast<int32_t>(SlotState::kRunning)) {
+      ++out->running;
+      out->running_slots.push_back(s);
+      const Task* t = c->held[s];
+      const uint64_t start = std::max(t->start_ns, std::min(c->last_end_ns, now));
+      out->running_ns = std::max(out->running_ns, now > start ? now - start : 0);
+    }
+  }
+  return true;
 }
 
 void PoolCore::finish(Task* t) {

@@ -38,6 +38,7 @@
 // Scheduler after releasing Consumer::mu.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -76,6 +77,25 @@ class PoolCore {
     // take time and the previous completion (exact for one task at a time,
     // an estimate for concurrent async tasks). Under mu.
     uint64_t last_end_ns = 0;
+    // Figures (stats()): written under mu by complete(), read without it
+    // (relaxed, best-effort, like Metrics).
+    const uint64_t created_ns;
+    std::atomic<uint64_t> done{0};     // tasks it completed
+    std::atomic<uint64_t> busy_ns{0};  // their run times, summed
+  };
+
+  // What one consumer is doing, for stats() (best-effort).
+  struct ConsumerFigures {
+    uint32_t held = 0;     // tasks taken and not yet completed (started or not)
+    uint32_t running = 0;  // of those, started (slot word kRunning)
+    uint64_t done = 0;
+    uint64_t busy_ns = 0;
+    uint64_t age_ns = 0;                  // since add_consumer()
+    // How long the oldest task it runs has run: since the later of its take
+    // and the consumer's previous completion (as complete() times it; exact
+    // for one task at a time). 0 when it runs none.
+    uint64_t running_ns = 0;
+    std::vector<uint32_t> running_slots;  // the slots whose word is kRunning
   };
 
   explicit PoolCore(SchedulerOptions options);
@@ -138,13 +158,29 @@ class PoolCore {
     return scheduler_.is_shutdown() || scheduler_.stopped(c.id);
   }
 
+  // --- figures (best-effort, relaxed reads; any thread) ---------------------
+  // Tasks waiting in `lane` (or all lanes), not counting tombstones: tasks
+  // cancelled while queued that stay in the lanes until a consumer pops them.
+  size_t queued_approx(uint32_t lane) const;
+  size_t queued_approx() const;
+  // false if `id` is not a consumer (any more).
+  bool consumer_figures(ConsumerId id, ConsumerFigures* out) const;
+
  private:
   void finish(Task* t);  // push to completions, ring if it went non-empty
+  // The tombstone counter of t's lane (Scheduler::push clamps the lane too).
+  std::atomic<int64_t>& tombstones_of(const Task* t) {
+    return tombstones_[std::min<uint32_t>(t->lane, scheduler_.lanes() - 1)];
+  }
+  int64_t tombstones() const;
 
   const uint32_t id_;
   Scheduler scheduler_;
   CompletionQueue completions_;
   Metrics metrics_;
+  // Per lane: tombstones still in the lanes (cancel() adds, the pop that
+  // finds one subtracts). Relaxed: figures only.
+  std::unique_ptr<std::atomic<int64_t>[]> tombstones_;
 
   std::mutex bell_mu_;
   std::function<void()> bell_;

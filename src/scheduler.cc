@@ -235,6 +235,10 @@ bool Scheduler::disarm_async(ConsumerId id) {
 
 size_t Scheduler::size_approx() const { return impl_->lanes.size_approx(); }
 
+size_t Scheduler::lane_size_approx(uint32_t lane) const {
+  return lane < impl_->lanes.lanes() ? impl_->lanes.lane_size_approx(lane) : 0;
+}
+
 uint32_t Scheduler::parked_approx() const { return impl_->ec.parked_approx(); }
 
 }  // namespace nativepool

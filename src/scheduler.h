@@ -76,6 +76,7 @@ class Scheduler {
 
   // Best-effort figures (relaxed reads): for metrics and tests, not control.
   size_t size_approx() const;
+  size_t lane_size_approx(uint32_t lane) const;  // 0 for a lane out of range
   uint32_t parked_approx() const;
 
  private:
