@@ -92,7 +92,7 @@ PoolCore::Consumer::Consumer(ConsumerId id, uint32_t capacity)
     : id(id),
       capacity(capacity),
       held(capacity, nullptr),
-      words(std::make_unique<std::atomic<int32_t>[]>(capacity)) {
+      words(new std::atomic<int32_t>[capacity]) {
   free_slots.reserve(capacity);
   // Lowest slot handed out first.
   for (uint32_t s = capacity; s > 0; --s) free_slots.push_back(s - 1);
