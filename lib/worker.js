@@ -1,23 +1,15 @@
 'use strict';
-// The worker-thread entry. It pulls tasks from the pool in native code:
-// port.take() parks this thread until there is work, so an idle worker costs
-// nothing and a busy one never waits for a message to be routed to it. It
-// talks to the pool only through its port (lib/protocol.js `Port`) and its
-// control channel (lib/channel.js).
-//
-// Loop invariant: `inflight` counts tasks started and not yet completed.
-// With nothing in flight the loop parks in take(); with async tasks in flight
-// and spare concurrency it polls with tryTake() and otherwise arms an async
-// notifier so a new task or a settling one wakes it. Every task of a batch is
-// started (slot word TAKEN -> RUNNING) or skipped (CANCELLED: port.release)
-// before the next take.
+// The worker-thread entry (runtime 'thread'): reads the init message, sets
+// up the control channel (lib/channel.js: shared buffers, side-channel
+// values) and the thread's WorkerPort, then runs the worker loop
+// (lib/worker-loop.js). port.take() parks this thread in native code until
+// there is work.
 const { parentPort, receiveMessageOnPort } = require('node:worker_threads');
 const binding = require('./binding');
-const { INIT_KEY, SLOT, TAKE_STRIDE, BAD_VALUE, TUNING } = require('./protocol');
-const { errors, wrapThrown, cloneableOrDescribed } = require('./errors');
-const { isMovable, takeTransferables } = require('./transfer');
+const { INIT_KEY } = require('./protocol');
+const { errors } = require('./errors');
 const { SabTable, makeCodecHooks, applyControl, waitFor } = require('./channel');
-const { Handlers } = require('./worker-handlers');
+const loop = require('./worker-loop');
 
 const initMessage = receiveMessageOnPort(parentPort);
 if (!initMessage || !initMessage.message || !initMessage.message[INIT_KEY]) {
@@ -25,13 +17,6 @@ if (!initMessage || !initMessage.message || !initMessage.message[INIT_KEY]) {
 }
 const init = initMessage.message[INIT_KEY];
 globalThis[Symbol.for('nativepool.worker')] = true; // Pool.isWorkerThread
-
-let wake = null; // resolves the loop's current wait
-function ring() {
-  const w = wake;
-  wake = null;
-  if (w) w();
-}
 
 // --- the control channel: shared buffers and side-channel values ------------
 const control = init.control;
@@ -69,204 +54,19 @@ const codec = makeCodecHooks(sabs, {
   takeSide,
 });
 
-const port = new binding.WorkerPort(init.poolId, init.consumerId, ring, codec);
+const port = new binding.WorkerPort(init.poolId, init.consumerId, loop.ring, codec);
 const words = port.slots();
 // starts[slot]: when the task in that slot started (ms on the shared clock
 // performance.timeOrigin + performance.now()), for the pool's timeouts and
 // figures. Sent once; the pool reads it, only this thread writes it.
 const starts = new Float64Array(new SharedArrayBuffer(8 * words.length));
-const clockOrigin = performance.timeOrigin;
 control.postMessage({ starts });
-const concurrency = init.concurrency;
-const handlers = new Handlers((index) => port.handlerInfo(index));
 
-// --- completing ------------------------------------------------------------------
-// Every path from a handler's result or error to the core ends in a call that
-// cannot throw: a value that cannot be cloned fails the task with a
-// DataCloneError; a thrown value that cannot be cloned is described instead.
-
-function fail(slot, err) {
-  try {
-    port.fail(slot, wrapThrown(err));
-    return;
-  } catch {
-    // Something in it cannot cross: describe what cannot, keep the rest.
-  }
-  try {
-    port.fail(slot, wrapThrown(err, cloneableOrDescribed));
-  } catch (cloneErr) {
-    let detail;
-    try {
-      detail = String(cloneErr && cloneErr.message);
-    } catch {
-      detail = 'unknown reason';
-    }
-    port.fail(slot, wrapThrown(errors.dataClone('The thrown value', detail)));
-  }
-}
-
-function complete(slot, result) {
-  let moved = null;
-  try {
-    if (isMovable(result)) {
-      moved = takeTransferables(result, undefined);
-      port.complete(slot, moved.value, moved.moving);
-    } else {
-      port.complete(slot, result);
-    }
-  } catch (err) {
-    fail(slot, err);
-    return;
-  }
-  if (moved) moved.commit();
-}
-
-// --- running --------------------------------------------------------------------
-let inflight = 0;
-let avgRunNs = 0; // EWMA of run time: short tasks are taken in batches
-// While async tasks are in flight this ref'd timer keeps the thread's loop
-// alive: a handler may await something that holds no handle of its own
-// (Atomics.waitAsync, an unref'd timer) and Node would end the thread.
-let keepAlive = null;
-
-function settled() {
-  if (--inflight === 0 && keepAlive !== null) {
-    clearInterval(keepAlive);
-    keepAlive = null;
-  }
-  ring();
-}
-
-function startAsync(slot, promise) {
-  if (inflight++ === 0 && keepAlive === null) keepAlive = setInterval(() => {}, 1 << 30);
-  promise.then((r) => complete(slot, r), (err) => fail(slot, err)).finally(settled);
-}
-
-function runOne(slot, index, value) {
-  if (index === BAD_VALUE) return fail(slot, value.error);
-  if (value === undefined) {
-    try {
-      value = port.value(slot); // a frame that needed the side channel
-    } catch (err) {
-      return fail(slot, err);
-    }
-  }
-  const fn = handlers.ready(index);
-  if (fn === undefined) {
-    startAsync(slot, handlers.get(index).then((f) => f(value)));
-    return;
-  }
-  const t0 = process.hrtime.bigint();
-  let result;
-  try {
-    result = fn(value);
-  } catch (err) {
-    fail(slot, err);
-    return;
-  }
-  if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
-    startAsync(slot, Promise.resolve(result));
-    avgRunNs = TUNING.SHORT_TASK_NS * 4; // async work: take one at a time
-    return;
-  }
-  complete(slot, result);
-  const dt = Number(process.hrtime.bigint() - t0);
-  avgRunNs = avgRunNs === 0 ? dt : avgRunNs * 0.9 + dt * 0.1;
-}
-
-function waitForWake() {
-  return new Promise((resolve) => {
-    wake = resolve;
-  });
-}
-
-// Waits for a task to be queued, this worker to be stopped, or (with tasks
-// in flight) one of them to settle, without blocking the event loop.
-async function parkAsync() {
-  const waiting = waitForWake();
-  if (port.armAsync()) {
-    await waiting;
-    port.disarmAsync();
-  } else {
-    wake = null; // work is queued (or we were stopped): look again now
-  }
-}
-
-// How many tasks to take when idle: a batch of short sync tasks, else as
-// many as may run at once.
-function batchSize() {
-  return avgRunNs < TUNING.SHORT_TASK_NS && concurrency === 1 ? TUNING.SHORT_BATCH : concurrency;
-}
-
-async function runBatch(batch) {
-  for (let i = 0; i < batch.length; i += TAKE_STRIDE) {
-    const slot = batch[i];
-    while (inflight >= concurrency) await waitForWake();
-    // Start it, unless the pool cancelled it while it waited in our batch.
-    starts[slot] = clockOrigin + performance.now();
-    if (Atomics.compareExchange(words, slot, SLOT.TAKEN, SLOT.RUNNING) !== SLOT.TAKEN) {
-      port.release(slot);
-      continue;
-    }
-    runOne(slot, batch[i + 1], batch[i + 2]);
-  }
-}
-
-async function main() {
-  if (init.filename) {
-    // Load the default handler before the first task (pool.ready() waits
-    // for this message). A failure is reported per task, not as a crash:
-    // every replacement would fail the same way.
-    try {
-      await handlers.get(0);
-      control.postMessage({ loaded: true });
-    } catch (err) {
-      control.postMessage({ loaded: false, error: wrapThrown(err, cloneableOrDescribed) });
-    }
-  } else {
-    control.postMessage({ loaded: true });
-  }
-  for (;;) {
-    let batch;
-    if (inflight === 0) {
-      const max = batchSize();
-      batch = port.tryTake(max);
-      if (batch !== null && batch.length === 0) {
-        // Idle. Give this thread's event loop a turn first (nextTicks,
-        // immediates, due timers, I/O that handlers left behind), then park:
-        // in native code if the loop has nothing pending, else asynchronously
-        // so the loop keeps running while we wait.
-        await new Promise(setImmediate);
-        if (process.getActiveResourcesInfo().length > 0) {
-          await parkAsync();
-          continue;
-        }
-        batch = port.take(max);
-      }
-    } else if (inflight < concurrency) {
-      batch = port.tryTake(concurrency - inflight);
-      if (batch !== null && batch.length === 0) {
-        await parkAsync();
-        continue;
-      }
-    } else {
-      await waitForWake();
-      continue;
-    }
-    if (batch === null) break; // stopped: the pool is retiring this worker
-    await runBatch(batch);
-  }
-  while (inflight > 0) await waitForWake();
-  port.close();
-  // Stopped by the pool: leave now, even if a handler left timers or
-  // sockets behind that would keep this thread's loop alive.
-  process.exit(0);
-}
-
-main().catch((err) => {
-  // A bug in this loop, not in a task: let the worker die; the pool fails
-  // what it had started with ERR_WORKER_EXITED and replaces it.
-  process.nextTick(() => {
-    throw err;
-  });
+loop.run({
+  port,
+  words,
+  starts,
+  concurrency: init.concurrency,
+  filename: init.filename,
+  post: (msg) => control.postMessage(msg),
 });
