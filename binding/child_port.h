@@ -2,14 +2,14 @@
 // lib/child.js). The same interface as a worker thread's WorkerPort
 // (lib/protocol.js `Port`) over a ChildLink (src/child_link.h): take() asks
 // the parent's proxy for a batch and blocks for it, the slot words are the
-// parent's (SharedSlots mapped here), complete() and release() are buffered
-// until flush().
+// parent's (SharedSlots mapped here), complete() writes at once, release()
+// goes out with the next take.
 //
 //   new ChildPort(socketFd, notify: () => void, { pack, unpack })
 //   init() -> Buffer | null     the kInit body (null: the parent is gone)
 //   map(slotsFd, capacity)      maps the shared slot memory
 //   starts() -> Float64Array    this child's start stamps (shared with the parent)
-//   flush()                     writes buffered completions
+//   flush()                     writes what is buffered (releases)
 //   post(body)                  a control message for the pool
 //   request(body) -> Buffer | null   one that wants an answer (blocks)
 //   ChildPort.dieWithParent()   SIGKILL when the parent goes (Linux)

@@ -38,6 +38,10 @@ Napi::Function ProcessProxy::Define(Napi::Env env) {
       InstanceMethod<&ProcessProxy::Reply>("reply"),
       InstanceMethod<&ProcessProxy::Shutdown>("shutdown"),
       InstanceMethod<&ProcessProxy::Join>("join"),
+      // The event kinds onEvent receives (lib/child-protocol.js EVENT mirrors them).
+      StaticValue("EVENT_POST", Napi::Number::New(env, static_cast<int>(frame::Kind::kPost))),
+      StaticValue("EVENT_REQUEST", Napi::Number::New(env, static_cast<int>(frame::Kind::kRequest))),
+      StaticValue("EVENT_CLOSED", Napi::Number::New(env, -1)),
   });
 }
 
@@ -147,7 +151,10 @@ Napi::Value ProcessProxy::Reply(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The close event must arrive even if nothing else keeps the loop alive:
+// from here until join() the TSFN is ref'd.
 Napi::Value ProcessProxy::Shutdown(const Napi::CallbackInfo& info) {
+  if (events_open_) events_.Ref(info.Env());
   proxy_->Shutdown();
   return info.Env().Undefined();
 }

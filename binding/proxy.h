@@ -12,7 +12,8 @@
 //   starts() -> Float64Array            the start stamps the child writes
 //   start(init: Uint8Array)             sends kInit, starts the proxy thread
 //   reply(body: Uint8Array)             kReply to the child's last kRequest
-//   shutdown()                          the child is gone or being killed
+//   shutdown()                          the child is gone or being killed (refs
+//                                       the loop until the close event)
 //   join()                              after onEvent(-1): ends the thread
 #pragma once
 

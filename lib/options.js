@@ -84,6 +84,7 @@ const DEFAULTS = Object.freeze({
   closeTimeout: 30000,
   recordTiming: true,
   lanes: 3,
+  runtime: 'thread',
 });
 
 // Piscina v5's option names: all are accepted so code moves over unchanged.
@@ -94,7 +95,7 @@ const POOL_OPTIONS = [
   'concurrentTasksPerWorker', 'resourceLimits', 'argv', 'execArgv', 'env',
   'workerData', 'closeTimeout', 'recordTiming', 'atomics', 'useAtomics', 'niceIncrement',
   'trackUnmanagedFds', 'taskQueue', 'loadBalancer', 'workerHistogram', 'lanes', 'laneWeights',
-  'stdout', 'stderr',
+  'stdout', 'stderr', 'runtime',
 ];
 
 function checkCount(name, v, min) {
@@ -189,6 +190,12 @@ function validatePoolOptions(options) {
   }
   if (options.atomics !== undefined && !['sync', 'async', 'disabled'].includes(options.atomics)) {
     throw invalid('options.atomics', "'sync', 'async' or 'disabled'", options.atomics);
+  }
+  if (options.runtime !== undefined) {
+    const v = options.runtime;
+    if (!is.string(v)) throw invalid('options.runtime', "'thread' or 'process'", v);
+    if (v !== 'thread' && v !== 'process') throw invalid('options.runtime', "'thread' or 'process'", v, RangeError);
+    o.runtime = v;
   }
   if (options.niceIncrement !== undefined && !is.integer(options.niceIncrement)) {
     throw invalid('options.niceIncrement', 'an integer', options.niceIncrement);

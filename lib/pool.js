@@ -73,7 +73,7 @@ class Pool extends EventEmitter {
       closedError: (status) => this.#closedError(status),
     });
     this.#figures = new Figures(this.#native, o);
-    this.#workers = new WorkerSet(createRuntime('thread', o), this.#native, this.#channel, o);
+    this.#workers = new WorkerSet(createRuntime(o.runtime, o), this.#native, this.#channel, o);
     this.#workers.pending = () => this.#tasks.size;
     this.#wireWorkerEvents();
     this.#ref = new WeakRef(this);

@@ -112,13 +112,14 @@ ChildLink::Took ChildLink::Take(uint32_t max, bool block, std::vector<TaskView>*
   return Took::kTasks;
 }
 
+// Written at once: a crash in the next task must not lose this one's result.
 void ChildLink::Complete(uint32_t slot, Status status, const uint8_t* result, size_t size) {
   const size_t at = frame::Begin(out_, Kind::kComplete);
   frame::PutU32(out_, slot);
   frame::PutU8(out_, static_cast<uint8_t>(status));
   frame::PutBytes(out_, result, size);
   frame::End(out_, at);
-  if (out_.size() >= (size_t{256} << 10)) Flush();
+  Flush();
 }
 
 void ChildLink::Release(uint32_t slot) {

@@ -3,11 +3,12 @@
 // child's one JS thread, synchronously: Take() writes kTake and blocks until
 // the answer, the way a worker thread's take() parks in the scheduler.
 //
-// Writes are buffered: kComplete and kRelease wait in the buffer until the
-// next Flush() (lib flushes once per turn of the loop) or the next frame that
-// wants an answer, so a batch of short tasks costs one write, not one per
-// task. kArm and kDisarm are written at once: a stale arm in the parent would
-// take a notify meant for an idle worker.
+// kComplete is written at once: the next task may crash this process, and a
+// finished task's result must not die with it (measured: a write per
+// completion costs no burst throughput here, the proxy reads many frames per
+// read). kRelease waits for the next frame written (a take always follows);
+// kArm and kDisarm are written at once: a stale arm in the parent would take
+// a notify meant for an idle worker.
 //
 // Watch: while the loop awaits async work, a watcher thread polls the socket
 // and fires a callback (the loop's wake-up) once when something arrives.

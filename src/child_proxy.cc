@@ -116,8 +116,25 @@ bool ChildProxy::Flush(Bytes& out) {
   return ok;
 }
 
+void ChildProxy::PutHandlers(Bytes& out, uint32_t upto) {
+  for (; handlers_sent_ < upto; ++handlers_sent_) {
+    std::string href, name;
+    if (!core_->handler(handlers_sent_, &href, &name)) break;
+    const size_t at = frame::Begin(out, Kind::kHandler);
+    frame::PutU32(out, handlers_sent_);
+    frame::PutU32(out, static_cast<uint32_t>(href.size()));
+    frame::PutBytes(out, reinterpret_cast<const uint8_t*>(href.data()), href.size());
+    frame::PutU32(out, static_cast<uint32_t>(name.size()));
+    frame::PutBytes(out, reinterpret_cast<const uint8_t*>(name.data()), name.size());
+    frame::End(out, at);
+  }
+}
+
 void ChildProxy::Run(Bytes init) {
   Bytes out;
+  // Every handler known now, then kInit: the child may load its default
+  // handler before it takes a task.
+  PutHandlers(out, UINT32_MAX);
   frame::PutFrame(out, Kind::kInit, init.data(), init.size());
   Bytes().swap(init);
   frame::Reader reader;
@@ -221,17 +238,7 @@ bool ChildProxy::SendTasks(uint32_t max, bool block, Bytes& out) {
     uint32_t top = 0;
     for (size_t i = 0; i < n; ++i)
       if (held(i)) top = std::max(top, tasks[i]->handler + 1);
-    for (; handlers_sent_ < top; ++handlers_sent_) {
-      std::string href, name;
-      if (!core_->handler(handlers_sent_, &href, &name)) break;
-      const size_t at = frame::Begin(out, Kind::kHandler);
-      frame::PutU32(out, handlers_sent_);
-      frame::PutU32(out, static_cast<uint32_t>(href.size()));
-      frame::PutBytes(out, reinterpret_cast<const uint8_t*>(href.data()), href.size());
-      frame::PutU32(out, static_cast<uint32_t>(name.size()));
-      frame::PutBytes(out, reinterpret_cast<const uint8_t*>(name.data()), name.size());
-      frame::End(out, at);
-    }
+    PutHandlers(out, top);
     const size_t at = frame::Begin(out, Kind::kTasks);
     frame::PutU32(out, static_cast<uint32_t>(n));
     for (size_t i = 0; i < n; ++i) {

@@ -6,6 +6,7 @@
 // batched doorbell are those of a worker thread.
 //
 // The proxy thread, in a loop:
+//   0. write kHandler for every handler known, then kInit
 //   1. write what is due: a kNotify the scheduler asked for, frames lib queued (Send)
 //   2. poll(socket, wake pipe)
 //   3. read and handle the child's frames, in order:
@@ -86,6 +87,8 @@ class ChildProxy {
   bool Handle(const frame::View& f, Bytes& out);
   bool SendTasks(uint32_t max, bool block, Bytes& out);
   bool Flush(Bytes& out);
+  // kHandler frames for handlers [handlers_sent_, upto) that exist.
+  void PutHandlers(Bytes& out, uint32_t upto);
 
   std::shared_ptr<PoolCore> core_;
   std::shared_ptr<PoolCore::Consumer> consumer_;
