@@ -169,7 +169,8 @@ Napi::Value ChildPort::Value(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const uint32_t slot = CheckedUint32(env, info[0], "slot");
   auto it = deferred_.find(slot);
-  if (it == deferred_.end()) throw Napi::Error::New(env, "nativepool: value(slot) of a slot with no deferred value");
+  // Nothing deferred: take() decoded the argument, and it was undefined.
+  if (it == deferred_.end()) return env.Undefined();
   Bytes payload = std::move(it->second);
   deferred_.erase(it);
   return Decode(env, payload.data(), payload.size(), side_);
