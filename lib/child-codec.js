@@ -12,6 +12,7 @@
 const v8 = require('node:v8');
 const { types } = require('node:util');
 const { MessagePort } = require('node:worker_threads');
+const binding = require('./binding');
 const { KIND, VIEWS } = require('./channel');
 const { errors } = require('./errors');
 
@@ -23,6 +24,13 @@ function clone(value) {
   } catch (err) {
     throw errors.dataClone(String(err && err.message).replace(/ could not be cloned\.?$/, ''), err);
   }
+}
+
+/** Detaches a moved buffer once its bytes were copied (a pool buffer is freed). */
+function detach(ab) {
+  const h = binding.isPoolBuffer(ab) ? binding.adoptBuffer(ab) : -1;
+  if (h >= 0) binding.discardBuffer(h);
+  else structuredClone(ab, { transfer: [ab] });
 }
 
 /** @param {() => { request(body: Uint8Array): Buffer|null }} getPort */
@@ -44,7 +52,7 @@ function makeChildCodec(getPort) {
       }
       if (v instanceof MessagePort) throw errors.dataClone('A MessagePort', 'it cannot be sent to another process');
       out[i] = clone(v);
-      if (types.isArrayBuffer(v) && v.byteLength > 0) structuredClone(v, { transfer: [v] }); // moved: detach
+      if (types.isArrayBuffer(v) && v.byteLength > 0) detach(v); // it was moved
     }
     return out;
   }
