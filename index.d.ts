@@ -1,6 +1,7 @@
 // The TypeScript contract of nativepool (lib/). Piscina v5-compatible.
 import { EventEmitter } from 'node:events';
 import type { Worker, ResourceLimits } from 'node:worker_threads';
+import type { ChildProcess } from 'node:child_process';
 
 declare namespace Pool {
   /** Options of `new Pool(options)`; every one is optional. */
@@ -33,6 +34,12 @@ declare namespace Pool {
     lanes?: number;
     /** Weighted fair lanes instead of strict priority: one weight per lane. */
     laneWeights?: number[];
+    /**
+     * What a worker is: `'thread'` (a worker_threads Worker) or `'process'` (a
+     * child process: a native crash, `process.abort()` or `process.exit()` in a
+     * handler costs only the tasks that child had started). Default: `'thread'`.
+     */
+    runtime?: 'thread' | 'process';
     stdout?: boolean;
     stderr?: boolean;
     trackUnmanagedFds?: boolean;
@@ -132,6 +139,7 @@ declare class Pool<TDefault = any, RDefault = any> extends EventEmitter implemen
   buffer(size: number): ArrayBuffer;
 
   readonly options: Readonly<Required<Pick<Pool.Options, 'name' | 'minThreads' | 'maxThreads' | 'idleTimeout' | 'concurrentTasksPerWorker' | 'closeTimeout' | 'recordTiming'>>> & { maxQueue: number; filename: string | null };
+  /** The workers: Worker objects, or ChildProcess objects with `runtime: 'process'` (cast as needed). */
   readonly threads: Worker[];
   readonly queueSize: number;
   readonly pendingCount: number;
@@ -150,16 +158,19 @@ declare class Pool<TDefault = any, RDefault = any> extends EventEmitter implemen
   on(event: 'error', listener: (err: Error) => void): this;
   on(event: 'drain' | 'needsDrain' | 'close', listener: () => void): this;
   on(event: 'workerCreate' | 'workerDestroy', listener: (worker: Worker) => void): this;
+  /** With `runtime: 'process'` a worker is the ChildProcess (it has the child's `pid`). */
+  on(event: 'workerCreate' | 'workerDestroy', listener: (worker: ChildProcess) => void): this;
   on(event: 'message', listener: (message: unknown) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
   once(event: 'error', listener: (err: Error) => void): this;
   once(event: 'drain' | 'needsDrain' | 'close', listener: () => void): this;
   once(event: 'workerCreate' | 'workerDestroy', listener: (worker: Worker) => void): this;
+  once(event: 'workerCreate' | 'workerDestroy', listener: (worker: ChildProcess) => void): this;
   once(event: 'message', listener: (message: unknown) => void): this;
   once(event: string | symbol, listener: (...args: any[]) => void): this;
 
   static readonly Pool: typeof Pool;
-  /** True inside a worker started by a nativepool Pool. */
+  /** True inside a worker started by a nativepool Pool (a worker thread, or a child process with `runtime: 'process'`). */
   static readonly isWorkerThread: boolean;
   /** The pool's workerData option, inside its workers. */
   static readonly workerData: any;
