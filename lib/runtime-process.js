@@ -37,9 +37,29 @@ function exitCodeOf(code, signal) {
   return n === undefined ? 1 : 128 + n; // as a shell reports it
 }
 
+// Flags of this process a child must not inherit: they would make it run
+// something else than lib/child.js (-e, -p, --test, ...) or fight over a port.
+const NOT_INHERITED = /^(-e|--eval|-p|--print|-i|--interactive|-c|--check|--test|--watch|--watch-path|--watch-preserve-output|--input-type|--inspect|--inspect-brk|--inspect-port|--inspect-wait|--debug-port)(=|$)/;
+const TAKES_VALUE = new Set(['-e', '--eval', '-p', '--print', '--watch-path', '--input-type', '--inspect-port', '--debug-port']);
+
+function inheritedExecArgv() {
+  const out = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    if (!NOT_INHERITED.test(argv[i])) out.push(argv[i]);
+    else if (TAKES_VALUE.has(argv[i])) i++; // and its value
+  }
+  return out;
+}
+
+// A child that creates a process pool as it loads (a --require in execArgv,
+// say) would start children that do the same: refuse past this depth.
+const DEPTH_VAR = 'NATIVEPOOL_PROCESS_DEPTH';
+const MAX_DEPTH = 4;
+
 /** Node flags for the child: execArgv, then resourceLimits that have one. */
 function nodeArgs(options) {
-  const args = [...(options.execArgv !== undefined ? options.execArgv : process.execArgv)];
+  const args = options.execArgv !== undefined ? [...options.execArgv] : inheritedExecArgv();
   const limits = options.resourceLimits;
   if (limits) {
     if (limits.maxOldGenerationSizeMb !== undefined) args.push(`--max-old-space-size=${Math.ceil(limits.maxOldGenerationSizeMb)}`);
@@ -71,7 +91,8 @@ class ProcessWorker extends EventEmitter {
     stdio[CHILD_FDS.SOCKET] = socketFd;
     stdio[CHILD_FDS.SLOTS] = slotsFd;
     stdio.push('ipc');
-    const env = options.env === undefined || options.env === SHARE_ENV ? process.env : options.env;
+    const env = { ...(options.env === undefined || options.env === SHARE_ENV ? process.env : options.env) };
+    env[DEPTH_VAR] = String(depth() + 1);
     try {
       this.#child = spawn(process.execPath, [...nodeArgs(options), CHILD_ENTRY, ...(options.argv || [])], {
         env,
@@ -228,10 +249,18 @@ class ProcessWorker extends EventEmitter {
   }
 }
 
+function depth() {
+  const n = Number(process.env[DEPTH_VAR]);
+  return Number.isInteger(n) && n > 0 ? n : 0;
+}
+
 class ProcessRuntime {
   constructor(options) {
     this.kind = 'process';
     this.options = options;
+    if (depth() >= MAX_DEPTH) {
+      throw errors.workerInit('(runtime: \'process\')', `process pools are nested ${depth()} deep: each child creates a pool as it starts (a --require or -e inherited through execArgv?)`);
+    }
     if (options.workerData !== undefined) {
       try {
         v8.serialize(options.workerData);

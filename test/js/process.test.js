@@ -179,6 +179,26 @@ describe("runtime: 'process'", function () {
     });
   });
 
+  describe('what a child inherits', function () {
+    it("does not inherit -e from a parent run with node -e (it runs lib/child.js, not the parent's script)", async function () {
+      const code = `
+        const Pool = require(${JSON.stringify(require.resolve('../..'))});
+        const pool = new Pool({ runtime: 'process', filename: ${JSON.stringify(fixture('child-info.js'))}, maxThreads: 1 });
+        pool.run(null).then(async (info) => { console.log(JSON.stringify(info.execArgv)); await pool.destroy(); });
+      `;
+      const r = await runChild({ code, killAfterMs: 15000 });
+      assert.equal(r.timedOut, false);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout), []);
+    });
+
+    it('refuses to nest process pools past 4 levels (a preload that creates one in every child)', async function () {
+      const r = await runChild({ file: fixture('echo.js'), nodeArgs: ['--require', fixture('preload-pool.js')], killAfterMs: 20000 });
+      assert.equal(r.timedOut, false, 'the chain of children ended');
+      assert.match(r.stderr, /nested 4 deep/);
+    });
+  });
+
   describe('the parent', function () {
     it('is not kept alive by an idle process pool, and its children go with it', async function () {
       const r = await runChild({ file: fixture('process-parent.js'), killAfterMs: 10000 });
