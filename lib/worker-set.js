@@ -200,6 +200,9 @@ class WorkerSet extends EventEmitter {
 
   #onExit(w, code) {
     if (w.exited) return;
+    // What it posted before it went (e.g. { loaded }, which the event loop
+    // may not have delivered yet) counts: read its control port first.
+    this.#channel.drain();
     w.exitCode = code;
     const wasMember = this.#members.delete(w.consumerId);
     // Settle what it completed before it went (its own env cleanup may have
