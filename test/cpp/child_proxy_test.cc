@@ -36,8 +36,9 @@ Task* MakeTask(uint64_t id, uint32_t handler = 0) {
   auto* t = new Task();
   t->id = id;
   t->handler = handler;
-  t->payload.resize(8);
-  std::memcpy(t->payload.data(), &id, 8);
+  uint8_t bytes[8];
+  std::memcpy(bytes, &id, 8);
+  t->payload.assign(bytes, bytes + 8);
   return t;
 }
 
