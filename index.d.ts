@@ -1,6 +1,7 @@
 // The TypeScript contract of nativepool (lib/). Piscina v5-compatible.
 import { EventEmitter } from 'node:events';
 import type { Worker, ResourceLimits } from 'node:worker_threads';
+import type { ChildProcess } from 'node:child_process';
 
 /** The class's instance type, for the named type exports below. */
 type PoolInstance<TDefault, RDefault> = Pool<TDefault, RDefault>;
@@ -39,6 +40,12 @@ declare namespace Pool {
     lanes?: number;
     /** Weighted fair lanes instead of strict priority: one weight per lane. */
     laneWeights?: number[];
+    /**
+     * What a worker is: `'thread'` (a worker_threads Worker) or `'process'` (a
+     * child process: a native crash, `process.abort()` or `process.exit()` in a
+     * handler costs only the tasks that child had started). Default: `'thread'`.
+     */
+    runtime?: 'thread' | 'process';
     stdout?: boolean;
     stderr?: boolean;
     trackUnmanagedFds?: boolean;
@@ -283,6 +290,7 @@ declare class Pool<TDefault = any, RDefault = any> extends EventEmitter implemen
   buffer(size: number): ArrayBuffer;
 
   readonly options: Readonly<Required<Pick<Pool.Options, 'name' | 'minThreads' | 'maxThreads' | 'idleTimeout' | 'concurrentTasksPerWorker' | 'closeTimeout' | 'recordTiming'>>> & { maxQueue: number; filename: string | null };
+  /** The workers: Worker objects, or ChildProcess objects with `runtime: 'process'` (cast as needed). */
   readonly threads: Worker[];
   readonly maxThreads: number;
   readonly minThreads: number;
@@ -313,6 +321,9 @@ declare class Pool<TDefault = any, RDefault = any> extends EventEmitter implemen
   on(event: 'workerRecycle', listener: (worker: Worker, info: { reason: 'tasks' | 'heap' }) => void): this;
   on(event: 'taskTimeout', listener: (event: Pool.TaskTimeoutEvent) => void): this;
   on(event: 'taskRetry', listener: (event: Pool.TaskRetryEvent) => void): this;
+  /** With `runtime: 'process'` a worker is the ChildProcess (it has the child's `pid`). */
+  on(event: 'workerCreate', listener: (worker: ChildProcess) => void): this;
+  on(event: 'workerDestroy', listener: (worker: ChildProcess, info: Pool.WorkerExitInfo) => void): this;
   on(event: 'message', listener: (message: unknown) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
   once(event: 'error', listener: (err: Error) => void): this;
@@ -322,13 +333,15 @@ declare class Pool<TDefault = any, RDefault = any> extends EventEmitter implemen
   once(event: 'workerRecycle', listener: (worker: Worker, info: { reason: 'tasks' | 'heap' }) => void): this;
   once(event: 'taskTimeout', listener: (event: Pool.TaskTimeoutEvent) => void): this;
   once(event: 'taskRetry', listener: (event: Pool.TaskRetryEvent) => void): this;
+  once(event: 'workerCreate', listener: (worker: ChildProcess) => void): this;
+  once(event: 'workerDestroy', listener: (worker: ChildProcess, info: Pool.WorkerExitInfo) => void): this;
   once(event: 'message', listener: (message: unknown) => void): this;
   once(event: string | symbol, listener: (...args: any[]) => void): this;
 
   static readonly Pool: typeof Pool;
   /** The same class under Piscina's name: `import { Piscina } from 'nativepool'`. */
   static readonly Piscina: typeof Pool;
-  /** True inside a worker started by a nativepool Pool. */
+  /** True inside a worker started by a nativepool Pool (a worker thread, or a child process with `runtime: 'process'`). */
   static readonly isWorkerThread: boolean;
   /** The pool's workerData option, inside its workers. */
   static readonly workerData: any;

@@ -6,10 +6,12 @@
 
 #include "addon_data.h"
 #include "buffers.h"
+#include "child_port.h"
 #include "constants.h"
 #include "convert.h"
 #include "convert_env.h"
 #include "pool.h"
+#include "proxy.h"
 #include "worker_port.h"
 
 namespace nativepool::binding {
@@ -58,6 +60,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("constants", Constants(env));
   exports.Set("NativePool", NativePool::Define(env));
   exports.Set("WorkerPort", WorkerPort::Define(env));
+  exports.Set("ProcessProxy", ProcessProxy::Define(env));
+  exports.Set("ChildPort", ChildPort::Define(env));
   InitWire(env, exports);  // wireEncode / wireDecode, for tests and tools
   InitBuffers(env, exports);
   InitThread(env, exports);

@@ -39,6 +39,8 @@ const SAB = 1;
 const CLONE = 2;
 const NATIVE = 3;
 const SIDE = 4;
+/** Descriptor kinds, for other codecs of the same descriptors (lib/child-codec.js). */
+const KIND = Object.freeze({ SAB, CLONE, NATIVE, SIDE });
 const VIEWS = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array,
   Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView];
 
@@ -210,4 +212,4 @@ function waitFor(ready, drain, flag, what, timeoutMs = 60_000) {
   }
 }
 
-module.exports = { SabTable, makeCodecHooks, applyControl, waitFor };
+module.exports = { SabTable, makeCodecHooks, applyControl, waitFor, KIND, VIEWS };

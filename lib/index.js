@@ -8,9 +8,11 @@ const { Pool } = require('./pool');
 const { move, buffer, transferableSymbol, valueSymbol } = require('./transfer');
 const { version } = require('../package.json');
 
-// lib/worker.js sets this before it loads any handler file.
+// lib/worker.js (a worker thread) and lib/child.js (a child process, whose
+// handlers run on its main thread) set these before they load any handler file.
 const WORKER_FLAG = Symbol.for('nativepool.worker');
-const inPoolWorker = () => !wt.isMainThread && globalThis[WORKER_FLAG] === true;
+const CHILD_FLAG = Symbol.for('nativepool.child');
+const inPoolWorker = () => globalThis[WORKER_FLAG] === true && (!wt.isMainThread || globalThis[CHILD_FLAG] === true);
 
 Object.defineProperties(Pool, {
   Pool: { value: Pool, enumerable: true },

@@ -81,6 +81,7 @@ const DEFAULTS = Object.freeze({
   maxTasksPerWorker: Infinity,
   maxHeapUsedMb: Infinity,
   niceIncrement: 0,
+  runtime: 'thread',
 });
 
 // Piscina v5's option names: all are accepted so code moves over unchanged.
@@ -93,7 +94,7 @@ const POOL_OPTIONS = [
   'workerData', 'closeTimeout', 'recordTiming', 'atomics', 'useAtomics', 'niceIncrement',
   'trackUnmanagedFds', 'taskQueue', 'loadBalancer', 'workerHistogram', 'lanes', 'laneWeights',
   'stdout', 'stderr', 'stricterFIFO',
-  'timeout', 'retry', 'maxTasksPerWorker', 'maxHeapUsedMb',
+  'timeout', 'retry', 'maxTasksPerWorker', 'maxHeapUsedMb', 'runtime',
 ];
 
 function checkCount(name, v, min) {
@@ -207,6 +208,12 @@ function validatePoolOptions(options) {
   }
   if (g.taskQueue !== undefined && !isTaskQueue(g.taskQueue)) {
     throw invalid('options.taskQueue', 'an object with size, push(), shift() and remove()', g.taskQueue);
+  }
+  if (g.runtime !== undefined) {
+    const v = g.runtime;
+    if (!is.string(v)) throw invalid('options.runtime', "'thread' or 'process'", v);
+    if (v !== 'thread' && v !== 'process') throw invalid('options.runtime', "'thread' or 'process'", v, RangeError);
+    o.runtime = v;
   }
   if (g.loadBalancer !== undefined && !is.fn(g.loadBalancer)) throw invalid('options.loadBalancer', 'a function', g.loadBalancer);
   if (g.niceIncrement !== undefined) {

@@ -87,7 +87,7 @@ class Pool extends EventEmitter {
       timedOut: (record, err) => this.emit('taskTimeout', { id: record.id, timeout: record.timeout, attempt: record.attempts, error: err }),
       timeouts,
     }, this.#figures.counters);
-    this.#workers = new WorkerSet(createRuntime('thread', o), this.#native, this.#channel, o);
+    this.#workers = new WorkerSet(createRuntime(o.runtime, o), this.#native, this.#channel, o);
     this.#figures.watch(this.#tasks, this.#workers);
     this.#workers.pending = () => this.#tasks.size;
     this.#wireWorkerEvents();

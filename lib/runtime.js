@@ -6,7 +6,7 @@
 // `Port`) and its control channel.
 //
 // interface Runtime {
-//   kind: 'thread' | 'process'
+//   kind: 'thread' | 'process'   (lib/runtime-thread.js, lib/runtime-process.js)
 //   start(init: WorkerInit without `control`) -> RuntimeWorker
 //       Starts one worker with the pool's options (workerData, env, argv,
 //       execArgv, resourceLimits, ...) and hands it `init` before anything
@@ -29,9 +29,11 @@
 //           'exit'(code)   it is gone; comes last, once
 // }
 const { ThreadRuntime } = require('./runtime-thread');
+const { ProcessRuntime } = require('./runtime-process');
 
 function createRuntime(kind, options) {
   if (kind === 'thread') return new ThreadRuntime(options);
+  if (kind === 'process') return new ProcessRuntime(options);
   throw new RangeError(`Unknown runtime '${kind}'`);
 }
 

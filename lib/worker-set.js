@@ -238,9 +238,10 @@ class WorkerSet extends EventEmitter {
 
   #onExit(w, code) {
     if (w.exited) return;
+    // What it posted before it went ({ loaded }, a recycle notice), which
+    // the event loop may not have delivered yet, counts: read it first.
+    this.#channel.drain();
     w.exitCode = code;
-    // Messages it posted before it went (a recycle notice) come first.
-    for (let m = w.rw.receive(); m !== undefined; m = w.rw.receive()) w.onControl(m.message);
     const wasMember = this.#members.delete(w.consumerId);
     // Settle what it completed before it went (its own env cleanup may have
     // already failed what it was running: those records come back to

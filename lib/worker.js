@@ -1,24 +1,15 @@
 'use strict';
-// The worker-thread entry. It pulls tasks from the pool in native code:
-// port.take() parks this thread until there is work, so an idle worker costs
-// nothing and a busy one never waits for a message to be routed to it. It
-// talks to the pool only through its port (lib/protocol.js `Port`) and its
-// control channel (lib/channel.js).
-//
-// Loop invariant: `inflight` counts tasks started and not yet completed.
-// With nothing in flight the loop parks in take(); with async tasks in flight
-// and spare concurrency it polls with tryTake() and otherwise arms an async
-// notifier so a new task or a settling one wakes it. Every task of a batch is
-// started (slot word TAKEN -> RUNNING) or skipped (CANCELLED: port.release)
-// before the next take.
+// The worker-thread entry (runtime 'thread'): reads the init message, sets
+// up the control channel (lib/channel.js: shared buffers, side-channel
+// values) and the thread's WorkerPort, then runs the worker loop
+// (lib/worker-loop.js). port.take() parks this thread in native code until
+// there is work.
 const { parentPort, receiveMessageOnPort } = require('node:worker_threads');
-const v8 = require('node:v8');
 const binding = require('./binding');
-const { INIT_KEY, SLOT, TAKE_STRIDE, BAD_VALUE, HANDLER_EXCLUSIVE, TUNING, GAUGE } = require('./protocol');
-const { errors, wrapThrown, cloneableOrDescribed, isErrorLike, describeValue } = require('./errors');
-const { isMovable, takeTransferables } = require('./transfer');
+const { INIT_KEY } = require('./protocol');
+const { errors } = require('./errors');
 const { SabTable, makeCodecHooks, applyControl, waitFor } = require('./channel');
-const { Handlers } = require('./worker-handlers');
+const loop = require('./worker-loop');
 
 const initMessage = receiveMessageOnPort(parentPort);
 if (!initMessage || !initMessage.message || !initMessage.message[INIT_KEY]) {
@@ -28,13 +19,6 @@ const init = initMessage.message[INIT_KEY];
 globalThis[Symbol.for('nativepool.worker')] = true; // Pool.isWorkerThread
 // niceIncrement: this thread runs at a lower priority (Linux: per thread).
 if (init.niceIncrement > 0) binding.niceThread(init.niceIncrement);
-
-let wake = null; // resolves the loop's current wait
-function ring() {
-  const w = wake;
-  wake = null;
-  if (w) w();
-}
 
 // --- the control channel: shared buffers and side-channel values ------------
 const control = init.control;
@@ -74,268 +58,25 @@ const codec = makeCodecHooks(sabs, {
   portListed: (p) => resultPorts !== null && resultPorts.includes(p),
 });
 
-const port = new binding.WorkerPort(init.poolId, init.consumerId, ring, codec);
+const port = new binding.WorkerPort(init.poolId, init.consumerId, loop.ring, codec);
 const words = port.slots();
 // starts[slot]: when the task in that slot started (ms on the shared clock
 // performance.timeOrigin + performance.now()), for the pool's timeouts and
 // figures. Sent once; the pool reads it, only this thread writes it.
 const starts = new Float64Array(new SharedArrayBuffer(8 * words.length));
-const clockOrigin = performance.timeOrigin;
-// gauges: figures for the pool's stats() (lib/protocol.js GAUGE), written
-// here at most every GAUGE_EVERY_MS, never per task.
-const gauges = init.gauges;
-let gaugesDue = 0;
-function publishGauges(now) {
-  if (now < gaugesDue) return;
-  gaugesDue = now + TUNING.GAUGE_EVERY_MS;
-  gauges[GAUGE.HEAP_USED] = v8.getHeapStatistics().used_heap_size;
-}
-publishGauges(0);
 control.postMessage({ starts });
-const concurrency = init.concurrency;
-const handlers = new Handlers((index) => port.handlerInfo(index));
 
-// --- completing ------------------------------------------------------------------
-// Every path from a handler's result or error to the core ends in a call that
-// cannot throw: a value that cannot be cloned fails the task with a
-// DataCloneError; a thrown value that cannot be cloned is described instead.
-
-function fail(slot, err) {
-  try {
-    port.fail(slot, wrapThrown(err));
-    return;
-  } catch {
-    // Something in it cannot cross; see below.
-  }
-  let wrapped;
-  try {
-    // An Error keeps its class, message and stack; an own property that
-    // cannot be cloned is replaced by its description. Anything else thrown
-    // that cannot be cloned (a symbol, a function) becomes a DataCloneError.
-    wrapped = isErrorLike(err)
-      ? wrapThrown(err, cloneableOrDescribed)
-      : wrapThrown(errors.dataClone(`The thrown value ${describeValue(err)}`));
-    port.fail(slot, wrapped);
-  } catch (cloneErr) {
-    let detail;
-    try {
-      detail = String(cloneErr && cloneErr.message);
-    } catch {
-      detail = 'unknown reason';
-    }
-    port.fail(slot, wrapThrown(errors.dataClone('The thrown value', detail)));
-  }
-}
-
-function complete(slot, result) {
-  let moved = null;
-  try {
-    if (isMovable(result)) {
-      moved = takeTransferables(result, undefined);
-      resultPorts = moved.ports;
-      try {
-        port.complete(slot, moved.value, moved.moving);
-      } finally {
-        resultPorts = null;
-      }
-    } else {
-      port.complete(slot, result);
-    }
-  } catch (err) {
-    fail(slot, err);
-    return;
-  }
-  if (moved) moved.commit();
-}
-
-// --- recycling ------------------------------------------------------------------
-// maxTasksPerWorker: this worker starts at most init.maxTasks tasks (0: no
-// limit); maxHeapUsedMb: after a task, a heap in use above init.maxHeapBytes
-// (0: no limit) ends it. Either way it tells the pool (which starts its
-// replacement first), finishes what it runs and leaves; tasks it holds
-// unstarted go back in line.
-let started = 0;
-let recycling = false;
-function checkRecycle() {
-  if (recycling) return true;
-  let why = null;
-  if (init.maxTasks > 0 && started >= init.maxTasks) why = 'tasks';
-  else if (init.maxHeapBytes > 0 && v8.getHeapStatistics().used_heap_size > init.maxHeapBytes) why = 'heap';
-  if (why === null) return false;
-  recycling = true;
-  control.postMessage({ recycle: why });
-  return true;
-}
-const limited = init.maxTasks > 0 || init.maxHeapBytes > 0;
-
-// --- running --------------------------------------------------------------------
-let inflight = 0;
-// An exclusive (abortable) task runs alone: it starts only when nothing else
-// runs here, and nothing else starts or is taken while it is in flight.
-let exclusiveInflight = false;
-let avgRunNs = 0; // EWMA of run time: short tasks are taken in batches
-// While async tasks are in flight this ref'd timer keeps the thread's loop
-// alive: a handler may await something that holds no handle of its own
-// (Atomics.waitAsync, an unref'd timer) and Node would end the thread.
-let keepAlive = null;
-
-function settled() {
-  if (limited) checkRecycle();
-  if (--inflight === 0 && keepAlive !== null) {
-    clearInterval(keepAlive);
-    keepAlive = null;
-  }
-  ring();
-}
-
-function startAsync(slot, promise, exclusive) {
-  if (inflight++ === 0 && keepAlive === null) keepAlive = setInterval(() => {}, 1 << 30);
-  if (exclusive) exclusiveInflight = true;
-  promise.then((r) => complete(slot, r), (err) => fail(slot, err)).finally(() => {
-    if (exclusive) exclusiveInflight = false;
-    settled();
-  });
-}
-
-function runOne(slot, index, value, exclusive) {
-  if (index === BAD_VALUE) return fail(slot, value.error);
-  if (value === undefined) {
-    try {
-      value = port.value(slot); // a frame that needed the side channel
-    } catch (err) {
-      return fail(slot, err);
-    }
-  }
-  const fn = handlers.ready(index);
-  if (fn === undefined) {
-    startAsync(slot, handlers.get(index).then((f) => f(value)), exclusive);
-    return;
-  }
-  const t0 = process.hrtime.bigint();
-  let result;
-  try {
-    result = fn(value);
-  } catch (err) {
-    fail(slot, err);
-    return;
-  }
-  if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
-    startAsync(slot, Promise.resolve(result), exclusive);
-    avgRunNs = TUNING.SHORT_TASK_NS * 4; // async work: take one at a time
-    return;
-  }
-  complete(slot, result);
-  const dt = Number(process.hrtime.bigint() - t0);
-  avgRunNs = avgRunNs === 0 ? dt : avgRunNs * 0.9 + dt * 0.1;
-}
-
-function waitForWake() {
-  return new Promise((resolve) => {
-    wake = resolve;
-  });
-}
-
-// Waits for a task to be queued, this worker to be stopped, or (with tasks
-// in flight) one of them to settle, without blocking the event loop.
-async function parkAsync() {
-  const waiting = waitForWake();
-  if (port.armAsync()) {
-    await waiting;
-    port.disarmAsync();
-  } else {
-    wake = null; // work is queued (or we were stopped): look again now
-  }
-}
-
-// How many tasks to take when idle: a batch of short sync tasks, else as
-// many as may run at once.
-function batchSize() {
-  const n = avgRunNs < TUNING.SHORT_TASK_NS && concurrency === 1 ? TUNING.SHORT_BATCH : concurrency;
-  return init.maxTasks > 0 ? Math.max(1, Math.min(n, init.maxTasks - started)) : n;
-}
-
-async function runBatch(batch) {
-  for (let i = 0; i < batch.length; i += TAKE_STRIDE) {
-    const slot = batch[i];
-    let handler = batch[i + 1];
-    const exclusive = handler !== BAD_VALUE && (handler & HANDLER_EXCLUSIVE) !== 0;
-    if (exclusive) handler &= ~HANDLER_EXCLUSIVE;
-    while (inflight >= concurrency || exclusiveInflight || (exclusive && inflight > 0)) await waitForWake();
-    if (limited && checkRecycle()) return; // the rest stays unstarted: back in line when we leave
-    // Start it, unless the pool cancelled it while it waited in our batch.
-    starts[slot] = clockOrigin + performance.now();
-    if (Atomics.compareExchange(words, slot, SLOT.TAKEN, SLOT.RUNNING) !== SLOT.TAKEN) {
-      port.release(slot);
-      continue;
-    }
-    started++;
-    runOne(slot, handler, batch[i + 2], exclusive);
-    if (limited) checkRecycle();
-  }
-}
-
-async function main() {
-  if (init.filename) {
-    // Load the default handler before the first task (pool.ready() waits
-    // for this message). A failure is reported per task, not as a crash:
-    // every replacement would fail the same way.
-    try {
-      await handlers.get(0);
-      // What the file queued while loading (an immediate that throws, an
-      // exit) happens before we say it loaded: a file that kills its worker
-      // while loading is a bootstrap failure, not a crash to respawn from.
-      await new Promise(setImmediate);
-      control.postMessage({ loaded: true });
-    } catch (err) {
-      control.postMessage({ loaded: false, error: wrapThrown(err, cloneableOrDescribed) });
-    }
-  } else {
-    control.postMessage({ loaded: true });
-  }
-  for (;;) {
-    if (recycling) break;
-    let batch;
-    if (inflight === 0) {
-      const max = batchSize();
-      batch = port.tryTake(max);
-      if (batch !== null && batch.length === 0) {
-        // Idle. Give this thread's event loop a turn first (nextTicks,
-        // immediates, due timers, I/O that handlers left behind), then park:
-        // in native code if the loop has nothing pending, else asynchronously
-        // so the loop keeps running while we wait.
-        await new Promise(setImmediate);
-        publishGauges(performance.now());
-        if (process.getActiveResourcesInfo().length > 0) {
-          await parkAsync();
-          continue;
-        }
-        batch = port.take(max);
-      }
-    } else if (inflight < concurrency && !exclusiveInflight) {
-      batch = port.tryTake(concurrency - inflight);
-      if (batch !== null && batch.length === 0) {
-        await parkAsync();
-        continue;
-      }
-    } else {
-      await waitForWake();
-      continue;
-    }
-    if (batch === null) break; // stopped: the pool is retiring this worker
-    await runBatch(batch);
-    publishGauges(performance.now());
-  }
-  while (inflight > 0) await waitForWake();
-  port.close();
-  // Stopped by the pool: leave now, even if a handler left timers or
-  // sockets behind that would keep this thread's loop alive.
-  process.exit(0);
-}
-
-main().catch((err) => {
-  // A bug in this loop, not in a task: let the worker die; the pool fails
-  // what it had started with ERR_WORKER_EXITED and replaces it.
-  process.nextTick(() => {
-    throw err;
-  });
+loop.run({
+  port,
+  words,
+  starts,
+  gauges: init.gauges,
+  concurrency: init.concurrency,
+  filename: init.filename,
+  maxTasks: init.maxTasks,
+  maxHeapBytes: init.maxHeapBytes,
+  post: (msg) => control.postMessage(msg),
+  setResultPorts: (ports) => {
+    resultPorts = ports;
+  },
 });

@@ -93,7 +93,7 @@ PoolCore::Consumer::Consumer(ConsumerId id, uint32_t capacity)
     : id(id),
       capacity(capacity),
       held(capacity, nullptr),
-      words(std::make_unique<std::atomic<int32_t>[]>(capacity)),
+      words(new std::atomic<int32_t>[capacity]),
       created_ns(now_ns()) {
   free_slots.reserve(capacity);
   // Lowest slot handed out first.

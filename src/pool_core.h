@@ -70,7 +70,10 @@ class PoolCore {
     // One SlotState per slot. Written under mu except the consumer's start
     // CAS (kTaken -> kRunning), which races only with the CAS in cancel()
     // and abandon() (both seq_cst, on the same word: one of them wins).
-    std::unique_ptr<std::atomic<int32_t>[]> words;
+    // Shared ownership: the words may live in memory mapped into a child
+    // process too (a process consumer moves them there, under mu, before it
+    // takes anything: binding/proxy.cc).
+    std::shared_ptr<std::atomic<int32_t>[]> words;
     bool abandoned = false;  // under mu
     // When this consumer last completed a task. A batch is taken at once but
     // run one after another, so a task's real start is the later of its

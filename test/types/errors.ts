@@ -6,6 +6,8 @@ const pool = new Pool<number, string>({ filename: '/tmp/w.js' });
 
 // @ts-expect-error maxQueue is a number or 'auto'
 new Pool({ maxQueue: 'many' });
+// @ts-expect-error runtime is 'thread' or 'process'
+new Pool({ runtime: 'fork' });
 // @ts-expect-error minThreads is a number
 new Pool({ minThreads: '2' });
 // @ts-expect-error unknown option

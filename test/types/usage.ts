@@ -1,6 +1,7 @@
 // Usages that must compile.
 import Pool = require('nativepool');
 import { Worker } from 'node:worker_threads';
+import type { ChildProcess } from 'node:child_process';
 
 const pool = new Pool({ filename: __dirname + '/worker.js', minThreads: 1, maxThreads: 4, maxQueue: 'auto' });
 const typed = new Pool<number, string>({ filename: new URL('file:///tmp/w.js'), idleTimeout: 1000 });
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
   const big: ArrayBuffer = Pool.buffer(1 << 20);
   await pool.run(Pool.move(new Uint8Array(big)), { transferList: [pool.buffer(16)] });
   pool.on('workerCreate', (w: Worker) => void w.threadId);
+  const procs = new Pool({ filename: '/tmp/w.js', runtime: 'process' });
+  procs.on('workerCreate', (child: ChildProcess) => void child.pid);
   pool.on('error', (e: Error) => void e.message);
   pool.once('drain', () => undefined);
   const p50: number | undefined = pool.histogram.runTime?.p50;

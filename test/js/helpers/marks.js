@@ -1,27 +1,24 @@
 'use strict';
 // Pools over test/fixtures/marks.js: which tasks ran (a counter per task id in
-// a SharedArrayBuffer) and a gate that holds a worker inside a task, so a test
-// can put each task exactly where it wants it without timing.
+// cells shared with the workers, helpers/cells.js) and a gate that holds a
+// worker inside a task, so a test can put each task exactly where it wants it
+// without timing.
 const { fixture, waitFor } = require('./pool');
-
-function marks(n) {
-  return new Int32Array(new SharedArrayBuffer(4 * (2 + n)));
-}
+const { sharedCells } = require('./cells');
 
 function markedPool(pools, n, options = {}) {
-  const m = marks(n);
-  const pool = pools.make({ filename: fixture('marks.js'), workerData: { marks: m }, minThreads: 1, maxThreads: 1, ...options });
+  const m = sharedCells(options.runtime || pools.runtime, 2 + n);
+  const pool = pools.make({ filename: fixture('marks.js'), workerData: { marks: m.spec }, minThreads: 1, maxThreads: 1, ...options });
   return {
     pool,
     marks: m,
-    ran: (id) => Atomics.load(m, 2 + id),
+    ran: (id) => m.load(2 + id),
     /** Resolves once `k` tasks are waiting at the gate. */
-    atGate: (k = 1) => waitFor(() => Atomics.load(m, 1) >= k, 10000, `${k} task(s) at the gate`),
+    atGate: (k = 1) => waitFor(() => m.load(1) >= k, 10000, `${k} task(s) at the gate`),
     open() {
-      Atomics.store(m, 0, 1);
-      Atomics.notify(m, 0);
+      m.store(0, 1);
     },
   };
 }
 
-module.exports = { marks, markedPool };
+module.exports = { markedPool };

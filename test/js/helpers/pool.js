@@ -11,13 +11,15 @@ const fixture = (name) => path.join(ROOT, 'test', 'fixtures', name);
 
 /**
  * Creates pools and destroys every one of them; call `pools.cleanup()` from
- * afterEach. `pools.make(options)` returns a new Pool.
+ * afterEach. `pools.make(options)` returns a new Pool; `defaults` (e.g.
+ * { runtime }) apply to every pool unless options say otherwise.
  */
-function poolTracker() {
+function poolTracker(defaults = {}) {
   const live = [];
   return {
+    runtime: defaults.runtime || 'thread',
     make(options) {
-      const pool = new Pool(options);
+      const pool = new Pool({ ...defaults, ...options });
       live.push(pool);
       return pool;
     },
