@@ -30,6 +30,8 @@ class NativePool : public Napi::ObjectWrap<NativePool> {
   Napi::Value Live(const Napi::CallbackInfo& info);
   Napi::Value AddHandler(const Napi::CallbackInfo& info);
   Napi::Value Submit(const Napi::CallbackInfo& info);
+  Napi::Value SubmitMany(const Napi::CallbackInfo& info);
+  Napi::Value CancelMany(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
   Napi::Value RunningAt(const Napi::CallbackInfo& info);
   Napi::Value Resubmit(const Napi::CallbackInfo& info);
@@ -70,6 +72,16 @@ class NativePool : public Napi::ObjectWrap<NativePool> {
   std::unordered_map<uint64_t, Retained> retained_;
   void Retain(Task* t, bool copy);
   void Untrack(Task* t);  // forgets t in tracked_ if it is the tracked attempt
+  // Tasks of one submitMany() call, by id (first + i), for cancelMany():
+  // tasks[i] is the task while this side may still cancel it, else nullptr.
+  // A batch leaves batches_ when its last task comes back or is cancelled.
+  struct Batch {
+    uint64_t first = 0;
+    std::vector<Task*> tasks;
+    size_t live = 0;
+  };
+  std::vector<std::unique_ptr<Batch>> batches_;  // few at once: searched in order
+  void ForgetInBatch(Task* t);  // t came back: cancelMany() no longer reaches it
   bool settling_ = false;
 };
 

@@ -18,6 +18,7 @@ const { WorkerSet } = require('./worker-set');
 const { createRuntime } = require('./runtime');
 const { Figures } = require('./figures');
 const { TimeoutWatch } = require('./timeouts');
+const runMany = require('./run-many');
 
 // Pools a process 'exit' must wake: workers parked in native code have to be
 // woken before Node joins their threads (env cleanup hooks run too late).
@@ -54,6 +55,7 @@ class Pool extends EventEmitter {
   #queuedError = null; // the error for tasks cancelQueued() settles right now
   #readyPromise = null;
   #ref;
+  #host = null; // this pool as lib/run-many.js sees it
 
   constructor(options = {}) {
     super({ captureRejections: true });
@@ -140,38 +142,9 @@ class Pool extends EventEmitter {
     if (this.#tasks.size + 1 - o.maxThreads * o.concurrentTasksPerWorker > o.maxQueue) {
       return Promise.reject(errors.queueFull(o.maxQueue));
     }
-    let handler = this.#defaultHandler;
-    let lane = this.#defaultLane;
-    let signal = null;
-    let transferList;
-    let timeout = o.timeout;
-    let retry = o.retry;
-    if (options !== undefined && options !== null) {
-      const read = validateRunOptions(options);
-      if (read.error) return Promise.reject(read.error);
-      const g = read.options;
-      if ((g.filename !== undefined && g.filename !== null) || g.name) {
-        let href = o.filename;
-        if (g.filename !== undefined && g.filename !== null) {
-          try {
-            href = toFileHref('options.filename', g.filename);
-          } catch (err) {
-            return Promise.reject(err);
-          }
-        }
-        if (!href) return Promise.reject(errors.noFilename());
-        handler = this.#handlerIndex(href, g.name || o.name);
-      }
-      signal = g.signal || null;
-      if (signal && signal.aborted) return Promise.reject(errors.aborted(signal.reason));
-      if (g.priority !== undefined) {
-        lane = Math.min(o.lanes - 1, Math.max(0, this.#defaultLane - Math.round(g.priority)));
-      }
-      transferList = g.transferList;
-      if (g.timeout !== undefined) timeout = g.timeout;
-      if ('retry' in g) retry = g.retry;
-    }
-    if (handler < 0) return Promise.reject(errors.noFilename());
+    const spec = this.#taskSpec(options);
+    if (spec.error !== undefined) return Promise.reject(spec.error);
+    const { handler, lane, signal, transferList, timeout, retry } = spec;
 
     let value = task;
     let moved = null;
@@ -208,6 +181,90 @@ class Pool extends EventEmitter {
     this.#tasks.add(record, signal);
     this.#afterSubmit();
     return promise;
+  }
+
+  /**
+   * Runs every task of `tasks` (an array or iterable); resolves with their
+   * results in input order. Fails fast like Promise.all (the first error
+   * rejects and the batch's queued tasks are cancelled); { settle: 'all' }
+   * resolves with Promise.allSettled-shaped entries. Never throws.
+   */
+  runMany(tasks, options) {
+    return runMany.runMany(this.#batchHost(), tasks, options);
+  }
+
+  /**
+   * An async iterator of results in input order, at most
+   * options.concurrency tasks in flight; breaking out of the loop cancels
+   * what is queued. Throws a TypeError/RangeError for a bad argument.
+   */
+  map(iterable, options) {
+    return runMany.map(this.#batchHost(), iterable, options);
+  }
+
+  #batchHost() {
+    if (this.#host !== null) return this.#host;
+    const pool = this;
+    const o = this.#options;
+    const slots = o.maxThreads * o.concurrentTasksPerWorker;
+    this.#host = {
+      native: this.#native,
+      tasks: this.#tasks,
+      channel: this.#channel,
+      slots,
+      maxQueued: o.maxQueue === Infinity ? Infinity : o.maxQueue + slots,
+      get closing() {
+        return pool.#closing;
+      },
+      taskSpec: (options) => this.#taskSpec(options),
+      run: (task, options) => this.run(task, options),
+      afterSubmit: () => this.#afterSubmit(),
+      afterSettle: () => this.#afterSettle(),
+      stopRunning: (consumer, reason) => this.#workers.stopRunning(consumer, reason),
+    };
+    return this.#host;
+  }
+
+  /**
+   * Reads run()'s per-task options (also runMany()'s and map()'s): returns
+   * { handler, lane, signal, transferList, timeout, retry }, or { error } to
+   * reject with.
+   */
+  #taskSpec(options) {
+    const o = this.#options;
+    let handler = this.#defaultHandler;
+    let lane = this.#defaultLane;
+    let signal = null;
+    let transferList;
+    let timeout = o.timeout;
+    let retry = o.retry;
+    if (options !== undefined && options !== null) {
+      const read = validateRunOptions(options);
+      if (read.error) return { error: read.error };
+      const g = read.options;
+      if ((g.filename !== undefined && g.filename !== null) || g.name) {
+        let href = o.filename;
+        if (g.filename !== undefined && g.filename !== null) {
+          try {
+            href = toFileHref('options.filename', g.filename);
+          } catch (err) {
+            return { error: err };
+          }
+        }
+        if (!href) return { error: errors.noFilename() };
+        handler = this.#handlerIndex(href, g.name || o.name);
+      }
+      signal = g.signal || null;
+      if (signal && signal.aborted) return { error: errors.aborted(signal.reason) };
+      if (g.priority !== undefined) {
+        lane = Math.min(o.lanes - 1, Math.max(0, this.#defaultLane - Math.round(g.priority)));
+      }
+      transferList = g.transferList;
+      if (g.timeout !== undefined) timeout = g.timeout;
+      if ('retry' in g) retry = g.retry;
+    }
+    if (handler < 0) return { error: errors.noFilename() };
+    return { error: undefined, handler, lane, signal, transferList, timeout, retry };
   }
 
   #handlerIndex(href, name) {

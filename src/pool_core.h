@@ -97,6 +97,9 @@ class PoolCore {
 
   // --- owner side ----------------------------------------------------------
   void submit(Task* t);
+  // submit() for n tasks at once: one clock read, one bulk push that wakes
+  // at most as many parked consumers as there are tasks.
+  void submit_bulk(Task* const* ts, size_t n);
   Task* drain() { return completions_.drain(); }
   // Exact cancellation (see CancelResult). kNotStarted hands `t` back to the
   // owner (in no queue, held by nobody); kRunning writes the consumer running
