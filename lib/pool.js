@@ -18,7 +18,9 @@ const { WorkerSet } = require('./worker-set');
 const { createRuntime } = require('./runtime');
 const { Figures } = require('./figures');
 const { TimeoutWatch } = require('./timeouts');
-const runMany = require('./run-many');
+const { runMany } = require('./run-many');
+const { map } = require('./map-job');
+const { BATCH_WORKER } = require('./batch-job');
 
 // Pools a process 'exit' must wake: workers parked in native code have to be
 // woken before Node joins their threads (env cleanup hooks run too late).
@@ -190,7 +192,7 @@ class Pool extends EventEmitter {
    * resolves with Promise.allSettled-shaped entries. Never throws.
    */
   runMany(tasks, options) {
-    return runMany.runMany(this.#batchHost(), tasks, options);
+    return runMany(this.#batchHost(), tasks, options);
   }
 
   /**
@@ -199,7 +201,7 @@ class Pool extends EventEmitter {
    * what is queued. Throws a TypeError/RangeError for a bad argument.
    */
   map(iterable, options) {
-    return runMany.map(this.#batchHost(), iterable, options);
+    return map(this.#batchHost(), iterable, options);
   }
 
   #batchHost() {
@@ -217,6 +219,7 @@ class Pool extends EventEmitter {
         return pool.#closing;
       },
       taskSpec: (options) => this.#taskSpec(options),
+      batchHandler: () => this.#handlerIndex(BATCH_WORKER, 'default'),
       run: (task, options) => this.run(task, options),
       afterSubmit: () => this.#afterSubmit(),
       afterSettle: () => this.#afterSettle(),
@@ -227,12 +230,14 @@ class Pool extends EventEmitter {
 
   /**
    * Reads run()'s per-task options (also runMany()'s and map()'s): returns
-   * { handler, lane, signal, transferList, timeout, retry }, or { error } to
+   * { handler, href, name, lane, signal, transferList, timeout, retry }, or { error } to
    * reject with.
    */
   #taskSpec(options) {
     const o = this.#options;
     let handler = this.#defaultHandler;
+    let href = o.filename;
+    let name = o.name;
     let lane = this.#defaultLane;
     let signal = null;
     let transferList;
@@ -243,7 +248,6 @@ class Pool extends EventEmitter {
       if (read.error) return { error: read.error };
       const g = read.options;
       if ((g.filename !== undefined && g.filename !== null) || g.name) {
-        let href = o.filename;
         if (g.filename !== undefined && g.filename !== null) {
           try {
             href = toFileHref('options.filename', g.filename);
@@ -252,7 +256,8 @@ class Pool extends EventEmitter {
           }
         }
         if (!href) return { error: errors.noFilename() };
-        handler = this.#handlerIndex(href, g.name || o.name);
+        name = g.name || o.name;
+        handler = this.#handlerIndex(href, name);
       }
       signal = g.signal || null;
       if (signal && signal.aborted) return { error: errors.aborted(signal.reason) };
@@ -264,7 +269,7 @@ class Pool extends EventEmitter {
       if ('retry' in g) retry = g.retry;
     }
     if (handler < 0) return { error: errors.noFilename() };
-    return { error: undefined, handler, lane, signal, transferList, timeout, retry };
+    return { error: undefined, handler, href, name, lane, signal, transferList, timeout, retry };
   }
 
   #handlerIndex(href, name) {
