@@ -1,5 +1,6 @@
 #include "pool.h"
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,7 @@ Napi::Function NativePool::Define(Napi::Env env) {
       InstanceMethod<&NativePool::Stats>("stats"),
       InstanceMethod<&NativePool::HistogramOf>("histogram"),
       InstanceMethod<&NativePool::ResetHistogram>("resetHistogram"),
+      InstanceMethod<&NativePool::PollStats>("pollStats"),
   });
 }
 
@@ -68,9 +70,25 @@ NativePool::NativePool(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Native
   bell_ = Bell::New(env, "nativepool.doorbell", 0, 1, this);
   bell_.Unref(env);
   bell_open_ = true;
+  // NATIVEPOOL_POLL=0 turns the main-side poll off (benchmarks compare).
+  const char* poll_env = std::getenv("NATIVEPOOL_POLL");
+  if (poll_env == nullptr || std::string(poll_env) != "0") {
+    poll_ = std::make_unique<CompletionPoll>(env, CompletionPoll::Target{
+        [this] { return live_; },
+        [this] { return core_->completions_pending(); },
+        [this](Napi::Env e) { Settle(e); },
+    });
+  }
+  auto hot = poll_ ? poll_->hot_flag() : std::make_shared<std::atomic<bool>>(false);
   // The bell may be rung from any consumer thread; PoolCore serializes it
-  // against clear_doorbell(), so it is never called after CloseNow().
-  core_->set_doorbell([this] { bell_.NonBlockingCall(); });
+  // against clear_doorbell(), so it is never called after CloseNow(). While
+  // the main side polls (hot), it sees the push itself: no ring.
+  core_->set_doorbell([this, hot] {
+    // seq_cst fence: after this consumer's push, before its read of hot; the
+    // partner of the fence in CompletionPoll::Cool().
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (!hot->load(std::memory_order_relaxed)) bell_.NonBlockingCall();
+  });
   AddonData::Get(env)->Track(this, [this] { CloseNow(); });
 }
 
@@ -82,6 +100,7 @@ NativePool::~NativePool() {
 void NativePool::CloseNow() {
   if (!core_) return;
   core_->clear_doorbell();
+  if (poll_) poll_->Close();
   core_->scheduler().shutdown();
   if (bell_open_) {
     bell_open_ = false;
@@ -159,6 +178,11 @@ void NativePool::SettleTasks(Napi::Env env, std::vector<Task*>& tasks) {
       chunk.push_back(t);
     }
     if (chunk.empty()) continue;
+    if (poll_) {
+      const uint64_t now = now_ns();
+      const Task* last = chunk.back();
+      poll_->Observe(now > last->enqueue_ns ? now - last->enqueue_ns : 0);
+    }
     Napi::Float64Array meta = Napi::Float64Array::New(env, chunk.size() * kSettleStride);
     Napi::Array values = Napi::Array::New(env, chunk.size());
     double* m = meta.Data();
@@ -556,6 +580,16 @@ Napi::Value NativePool::HistogramOf(const Napi::CallbackInfo& info) {
 Napi::Value NativePool::ResetHistogram(const Napi::CallbackInfo& info) {
   Pick(info.Env(), info[0]).reset();
   return info.Env().Undefined();
+}
+
+// pollStats() -> { hits, misses, spinNs }: the main-side poll's figures.
+Napi::Value NativePool::PollStats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("hits", static_cast<double>(poll_ ? poll_->hits() : 0));
+  o.Set("misses", static_cast<double>(poll_ ? poll_->misses() : 0));
+  o.Set("spinNs", static_cast<double>(poll_ ? poll_->spin_ns() : 0));
+  return o;
 }
 
 // stats() -> counters (best-effort); the histograms are histogram(kind, ps).

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "codec.h"
+#include "poll.h"
 #include "pool_core.h"
 
 namespace nativepool::binding {
@@ -56,7 +57,10 @@ class NativePool : public Napi::ObjectWrap<NativePool> {
   void CloseNow();               // stop ringing; release the doorbell
   void ReleaseRefs();            // drop the JS callbacks (lets the pool be collected)
 
+  Napi::Value PollStats(const Napi::CallbackInfo& info);
+
   std::shared_ptr<PoolCore> core_;
+  std::unique_ptr<CompletionPoll> poll_;  // binding/poll.h: settles due results before the loop sleeps
   Napi::FunctionReference settle_;
   SideHooks side_;  // lib/channel.js: SharedArrayBuffers and the side channel
   Bell bell_;

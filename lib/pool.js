@@ -431,6 +431,11 @@ class Pool extends EventEmitter {
     return this.#channel.sharedBufferIds;
   }
 
+  /** Diagnostics: the main-side poll's { hits, misses, spinNs } (binding/poll.h). */
+  get _pollStats() {
+    return this.#native.pollStats();
+  }
+
   /** Called from process 'exit': wake every parked worker so exit can join them. */
   _shutdownNow() {
     if (!this.#closed) this.#native.shutdown();
