@@ -12,8 +12,8 @@ const { invalid } = require('./validate');
 const { isMovable, takeTransferables } = require('./transfer');
 
 // Tuning: inputs of one runMany() queued natively at most; the next window
-// goes out once half of them settled (one native call per ~32k tasks).
-const RUN_MANY_WINDOW = 65536;
+// goes out once half of them settled (one native call per ~8k tasks).
+const RUN_MANY_WINDOW = 16384;
 
 class ManyJob extends Job {
   constructor(host, spec, all, runOptions, values, window) {

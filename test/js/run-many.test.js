@@ -326,3 +326,31 @@ describe('async context', function () {
     assert.deepStrictEqual(seen, range(20, (i) => `ctx${i}`));
   });
 });
+
+describe('README: runMany() and map()', () => {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  function table(heading) {
+    const start = readme.indexOf(heading);
+    assert.ok(start >= 0, `README has ${heading}`);
+    const section = readme.slice(start, readme.indexOf('\n### ', start + heading.length));
+    const out = {};
+    for (const m of section.matchAll(/^\| `(\w+)` \| ([^|]+) \|/gm)) out[m[1]] = m[2].trim();
+    return out;
+  }
+
+  it('documents the defaults the code has', () => {
+    const { RUN_MANY_WINDOW } = require('../../lib/run-many');
+    const { MAP_PER_SLOT } = require('../../lib/map-job');
+    const { CHUNK_MAX, CHUNK_MIN_INPUTS, CHUNK_TARGET_NS } = require('../../lib/batch-job');
+    const many = table('### `pool.runMany(tasks[, options])`');
+    assert.strictEqual(many.settle, "`'fail-fast'`");
+    assert.strictEqual(many.concurrency, `\`${RUN_MANY_WINDOW}\``);
+    const map = table('### `pool.map(iterable[, options])`');
+    assert.strictEqual(map.concurrency, `\`${MAP_PER_SLOT} × maxThreads × concurrentTasksPerWorker\``);
+    assert.match(readme, new RegExp(`at most ${CHUNK_MAX} tasks`));
+    assert.match(readme, new RegExp(`batches under ${CHUNK_MIN_INPUTS} tasks`));
+    assert.match(readme, new RegExp(`about ${CHUNK_TARGET_NS / 1000} µs of work per chunk`));
+  });
+});
