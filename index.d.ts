@@ -135,6 +135,17 @@ declare namespace Pool {
     retry?: RetryOptions | null;
   }
 
+  /** Options of `pool.runMany()` and `pool.map()`: run()'s per-task options (no `transferList`; `signal` is for the whole batch) and these. */
+  interface BatchOptions extends Omit<RunOptions, 'transferList'> {
+    /** `'fail-fast'` rejects (or throws, for map) with the first error and cancels what is queued; `'all'` settles every task. Default: `'fail-fast'`. */
+    settle?: 'fail-fast' | 'all';
+    /** Tasks in flight at most. Default: runMany `16384`; map `256 × maxThreads × concurrentTasksPerWorker`. */
+    concurrency?: number;
+  }
+
+  /** An entry of `runMany(..., { settle: 'all' })` or of `map(..., { settle: 'all' })`, as Promise.allSettled gives. */
+  type Settled<R> = PromiseSettledResult<R>;
+
   interface CloseOptions {
     /** Reject queued tasks now instead of running them. Default: `false`. */
     force?: boolean;
@@ -277,6 +288,14 @@ declare class Pool<TDefault = any, RDefault = any> extends EventEmitter implemen
 
   /** Runs `task` in a worker; resolves with the handler's (awaited) result. */
   run<T extends TDefault = TDefault, R = RDefault>(task: T, options?: Pool.RunOptions): Promise<NoInfer<R>>;
+  /** Runs every task; resolves with the results in input order. Fails fast like Promise.all: the first error rejects and the batch's queued tasks are cancelled. */
+  runMany<T extends TDefault = TDefault, R = RDefault>(tasks: Iterable<T>, options?: Pool.BatchOptions & { settle?: 'fail-fast' }): Promise<NoInfer<R>[]>;
+  /** With `{ settle: 'all' }`: resolves with Promise.allSettled-shaped entries in input order. */
+  runMany<T extends TDefault = TDefault, R = RDefault>(tasks: Iterable<T>, options: Pool.BatchOptions & { settle: 'all' }): Promise<Pool.Settled<NoInfer<R>>[]>;
+  /** An async iterator of results in input order, at most `concurrency` tasks in flight; breaking out of the loop cancels what is queued. */
+  map<T extends TDefault = TDefault, R = RDefault>(items: Iterable<T> | AsyncIterable<T>, options?: Pool.BatchOptions & { settle?: 'fail-fast' }): AsyncIterableIterator<NoInfer<R>>;
+  /** With `{ settle: 'all' }`: yields Promise.allSettled-shaped entries in input order. */
+  map<T extends TDefault = TDefault, R = RDefault>(items: Iterable<T> | AsyncIterable<T>, options: Pool.BatchOptions & { settle: 'all' }): AsyncIterableIterator<Pool.Settled<NoInfer<R>>>;
   /** Stops accepting tasks; waits up to closeTimeout for queued and running ones. */
   close(options?: Pool.CloseOptions): Promise<void>;
   /** Rejects queued tasks with ERR_POOL_CLOSED and stops every worker. */

@@ -27,6 +27,7 @@ Napi::Object Constants(Napi::Env env) {
   Put(slot, "TAKEN", SlotState::kTaken);
   Put(slot, "RUNNING", SlotState::kRunning);
   Put(slot, "CANCELLED", SlotState::kCancelled);
+  Put(slot, "COMPLETING", SlotState::kCompleting);
 
   Napi::Object cancel = Napi::Object::New(env);
   Put(cancel, "REMOVED", CancelResult::kRemoved);

@@ -1,5 +1,6 @@
 #include "pool.h"
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,9 @@ namespace nativepool::binding {
 namespace {
 // Most tasks settled by one JS call; a longer drain is settled in chunks.
 constexpr size_t kSettleChunk = 1024;
+// submitMany() pushes what it has encoded every this many tasks, so workers
+// start on a long array while the rest is still being encoded.
+constexpr size_t kSubmitSlice = 256;
 }  // namespace
 
 Napi::Function NativePool::Define(Napi::Env env) {
@@ -22,6 +26,8 @@ Napi::Function NativePool::Define(Napi::Env env) {
       InstanceAccessor<&NativePool::Live>("live"),
       InstanceMethod<&NativePool::AddHandler>("addHandler"),
       InstanceMethod<&NativePool::Submit>("submit"),
+      InstanceMethod<&NativePool::SubmitMany>("submitMany"),
+      InstanceMethod<&NativePool::CancelMany>("cancelMany"),
       InstanceMethod<&NativePool::Cancel>("cancel"),
       InstanceMethod<&NativePool::RunningAt>("runningAt"),
       InstanceMethod<&NativePool::Resubmit>("resubmit"),
@@ -39,6 +45,7 @@ Napi::Function NativePool::Define(Napi::Env env) {
       InstanceMethod<&NativePool::QueueFigures>("queueFigures"),
       InstanceMethod<&NativePool::ConsumerFigures>("consumerFigures"),
       InstanceMethod<&NativePool::HistogramBuckets>("histogramBuckets"),
+      InstanceMethod<&NativePool::PollStats>("pollStats"),
   });
 }
 
@@ -66,9 +73,25 @@ NativePool::NativePool(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Native
   bell_ = Bell::New(env, "nativepool.doorbell", 0, 1, this);
   bell_.Unref(env);
   bell_open_ = true;
+  // NATIVEPOOL_POLL=0 turns the main-side poll off (benchmarks compare).
+  const char* poll_env = std::getenv("NATIVEPOOL_POLL");
+  if (poll_env == nullptr || std::string(poll_env) != "0") {
+    poll_ = std::make_unique<CompletionPoll>(env, CompletionPoll::Target{
+        [this] { return live_; },
+        [this] { return core_->completions_pending(); },
+        [this](Napi::Env e) { Settle(e); },
+    });
+  }
+  auto hot = poll_ ? poll_->hot_flag() : std::make_shared<std::atomic<bool>>(false);
   // The bell may be rung from any consumer thread; PoolCore serializes it
-  // against clear_doorbell(), so it is never called after CloseNow().
-  core_->set_doorbell([this] { bell_.NonBlockingCall(); });
+  // against clear_doorbell(), so it is never called after CloseNow(). While
+  // the main side polls (hot), it sees the push itself: no ring.
+  core_->set_doorbell([this, hot] {
+    // seq_cst fence: after this consumer's push, before its read of hot; the
+    // partner of the fence in CompletionPoll::Cool().
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (!hot->load(std::memory_order_relaxed)) bell_.NonBlockingCall();
+  });
   AddonData::Get(env)->Track(this, [this] { CloseNow(); });
 }
 
@@ -80,6 +103,7 @@ NativePool::~NativePool() {
 void NativePool::CloseNow() {
   if (!core_) return;
   core_->clear_doorbell();
+  if (poll_) poll_->Close();
   core_->scheduler().shutdown();
   if (bell_open_) {
     bell_open_ = false;
@@ -150,12 +174,18 @@ void NativePool::SettleTasks(Napi::Env env, std::vector<Task*>& tasks) {
       Task* t = tasks[at];
       owned.emplace_back(t);
       if (!tracked_.empty()) Untrack(t);
+      if (!batches_.empty()) ForgetInBatch(t);
       // A tombstone (its cancel settled it) or a task whose abort settled it.
       if (t->status == Status::kCancelled || t->settled_early) continue;
       if (t->retain && t->status != Status::kOk) Retain(t, false);
       chunk.push_back(t);
     }
     if (chunk.empty()) continue;
+    if (poll_) {
+      const uint64_t now = now_ns();
+      const Task* last = chunk.back();
+      poll_->Observe(now > last->enqueue_ns ? now - last->enqueue_ns : 0);
+    }
     Napi::Float64Array meta = Napi::Float64Array::New(env, chunk.size() * kSettleStride);
     Napi::Array values = Napi::Array::New(env, chunk.size());
     double* m = meta.Data();
@@ -213,6 +243,18 @@ void NativePool::Untrack(Task* t) {
   if (it != tracked_.end() && it->second == t) tracked_.erase(it);
 }
 
+void NativePool::ForgetInBatch(Task* t) {
+  for (auto it = batches_.begin(); it != batches_.end(); ++it) {
+    Batch& b = **it;
+    if (t->id < b.first || t->id - b.first >= b.tasks.size()) continue;
+    Task*& slot = b.tasks[t->id - b.first];
+    if (slot != t) return;  // cancelled already (a tombstone or a dropped result)
+    slot = nullptr;
+    if (--b.live == 0) batches_.erase(it);
+    return;
+  }
+}
+
 void NativePool::Retain(Task* t, bool copy) {
   Retained& r = retained_[t->id];
   r.handler = t->handler;
@@ -240,6 +282,130 @@ Napi::Value NativePool::Submit(const Napi::CallbackInfo& info) {
   }
   core_->submit(t.release());
   return env.Undefined();
+}
+
+// submitMany(first, handler, lane, values, from, to) -> undefined, or an
+// array of [index, error] for values that cannot be cloned (those tasks are
+// not submitted; the rest are). Submits values[from..to) as tasks with ids
+// first, first + 1, ...: one call encodes them all and pushes them in
+// slices, each slice one bulk push. cancelMany(first) reaches them.
+Napi::Value NativePool::SubmitMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!bell_open_) throw Napi::Error::New(env, "nativepool: pool is closed");
+  const uint64_t first = CheckedUint64(env, info[0], "first");
+  const uint32_t handler = CheckedUint32(env, info[1], "handler");
+  const uint32_t lane = CheckedUint32(env, info[2], "lane");
+  if (info.Length() < 4 || !info[3].IsArray()) throw Napi::TypeError::New(env, "Expected an array for values");
+  Napi::Array values = info[3].As<Napi::Array>();
+  const uint32_t from = CheckedUint32(env, info[4], "from");
+  const uint32_t to = CheckedUint32(env, info[5], "to");
+  if (from > to || to > values.Length()) throw Napi::RangeError::New(env, "Expected 0 <= from <= to <= values.length");
+  const size_t n = to - from;
+  if (n == 0) return env.Undefined();
+  auto batch = std::make_unique<Batch>();
+  batch->first = first;
+  batch->tasks.assign(n, nullptr);
+  Batch* b = batch.get();
+  batches_.push_back(std::move(batch));
+  Napi::Array failed;
+  uint32_t nfailed = 0;
+  std::vector<Task*> slice;
+  slice.reserve(kSubmitSlice);
+  auto push = [&] {
+    if (slice.empty()) return;
+    if (live_ == 0 && !bell_refed_) {
+      bell_.Ref(env);
+      bell_refed_ = true;
+    }
+    live_ += slice.size();
+    b->live += slice.size();
+    core_->submit_bulk(slice.data(), slice.size());
+    slice.clear();
+  };
+  try {
+    for (size_t i = 0; i < n; ++i) {
+      Napi::HandleScope scope(env);
+      auto t = std::make_unique<Task>();
+      t->id = first + i;
+      t->handler = handler;
+      t->lane = lane;
+      try {
+        // A throwing getter or an uncloneable value fails this task only.
+        Encode(env, values.Get(static_cast<uint32_t>(from + i)), t->payload, side_);
+      } catch (const Napi::Error& e) {
+        if (e.Value().IsEmpty()) throw;  // the environment is going away
+        if (failed.IsEmpty()) failed = Napi::Array::New(env);
+        Napi::Array pair = Napi::Array::New(env, 2);
+        pair.Set(0u, Napi::Number::New(env, static_cast<double>(i)));
+        pair.Set(1u, e.Value());
+        failed.Set(nfailed++, pair);
+        continue;
+      }
+      b->tasks[i] = t.get();
+      slice.push_back(t.release());
+      if (slice.size() == kSubmitSlice) push();
+    }
+  } catch (...) {
+    // Nothing of the unpushed slice was submitted: forget and free it.
+    for (Task* t : slice) {
+      b->tasks[t->id - first] = nullptr;
+      delete t;
+    }
+    slice.clear();
+    if (b->live == 0) batches_.pop_back();
+    throw;
+  }
+  push();
+  if (b->live == 0) batches_.pop_back();  // every value failed: nothing to reach
+  if (failed.IsEmpty()) return env.Undefined();
+  return failed;
+}
+
+// cancelMany(first, from?) -> [cancelled, consumer, ...]: cancels every task
+// of the submitMany() batch `first` whose id is >= from (default: all) and
+// that has not come back yet, exactly as cancel() does; `cancelled` counts
+// them, and the consumers follow that were running one. lib settles them
+// now; a running one runs on unless lib stops its consumer (its result is
+// dropped either way).
+Napi::Value NativePool::CancelMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint64_t first = CheckedUint64(env, info[0], "first");
+  const uint64_t from = info.Length() > 1 && !info[1].IsUndefined() ? CheckedUint64(env, info[1], "from") : first;
+  Napi::Array out = Napi::Array::New(env);
+  uint32_t nout = 1;
+  uint32_t cancelled = 0;
+  for (auto it = batches_.begin(); it != batches_.end(); ++it) {
+    Batch& b = **it;
+    if (b.first != first) continue;
+    for (size_t i = from > first ? from - first : 0; i < b.tasks.size(); ++i) {
+      Task* t = b.tasks[i];
+      if (t == nullptr) continue;
+      b.tasks[i] = nullptr;
+      --b.live;
+      ++cancelled;
+      PoolCore::ConsumerId holder = 0;
+      CancelResult r = core_->cancel(t, &holder);
+      TaskLeft(env);
+      switch (r) {
+        case CancelResult::kNotStarted:
+          delete t;
+          break;
+        case CancelResult::kRemoved:
+          break;  // the tombstone is freed by whoever pops it
+        case CancelResult::kRunning:
+          out.Set(nout++, Napi::Number::New(env, holder));
+          t->settled_early = true;
+          break;
+        case CancelResult::kFinished:
+          t->settled_early = true;
+          break;
+      }
+    }
+    if (b.live == 0) batches_.erase(it);
+    break;
+  }
+  out.Set(0u, Napi::Number::New(env, cancelled));
+  return out;
 }
 
 // cancel(id) -> [state, consumer]: state is a CancelResult (constants.cancel);
@@ -419,6 +585,16 @@ Napi::Value NativePool::HistogramOf(const Napi::CallbackInfo& info) {
 Napi::Value NativePool::ResetHistogram(const Napi::CallbackInfo& info) {
   Pick(info.Env(), info[0]).reset();
   return info.Env().Undefined();
+}
+
+// pollStats() -> { hits, misses, spinNs }: the main-side poll's figures.
+Napi::Value NativePool::PollStats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("hits", static_cast<double>(poll_ ? poll_->hits() : 0));
+  o.Set("misses", static_cast<double>(poll_ ? poll_->misses() : 0));
+  o.Set("spinNs", static_cast<double>(poll_ ? poll_->spin_ns() : 0));
+  return o;
 }
 
 // stats() -> counters (best-effort); the histograms are histogram(kind, ps).

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "codec.h"
+#include "poll.h"
 #include "pool_core.h"
 
 namespace nativepool::binding {
@@ -30,6 +31,8 @@ class NativePool : public Napi::ObjectWrap<NativePool> {
   Napi::Value Live(const Napi::CallbackInfo& info);
   Napi::Value AddHandler(const Napi::CallbackInfo& info);
   Napi::Value Submit(const Napi::CallbackInfo& info);
+  Napi::Value SubmitMany(const Napi::CallbackInfo& info);
+  Napi::Value CancelMany(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
   Napi::Value RunningAt(const Napi::CallbackInfo& info);
   Napi::Value Resubmit(const Napi::CallbackInfo& info);
@@ -58,7 +61,10 @@ class NativePool : public Napi::ObjectWrap<NativePool> {
   void CloseNow();               // stop ringing; release the doorbell
   void ReleaseRefs();            // drop the JS callbacks (lets the pool be collected)
 
+  Napi::Value PollStats(const Napi::CallbackInfo& info);
+
   std::shared_ptr<PoolCore> core_;
+  std::unique_ptr<CompletionPoll> poll_;  // binding/poll.h: settles due results before the loop sleeps
   Napi::FunctionReference settle_;
   SideHooks side_;  // lib/channel.js: SharedArrayBuffers and the side channel
   Bell bell_;
@@ -74,6 +80,16 @@ class NativePool : public Napi::ObjectWrap<NativePool> {
   std::unordered_map<uint64_t, Retained> retained_;
   void Retain(Task* t, bool copy);
   void Untrack(Task* t);  // forgets t in tracked_ if it is the tracked attempt
+  // Tasks of one submitMany() call, by id (first + i), for cancelMany():
+  // tasks[i] is the task while this side may still cancel it, else nullptr.
+  // A batch leaves batches_ when its last task comes back or is cancelled.
+  struct Batch {
+    uint64_t first = 0;
+    std::vector<Task*> tasks;
+    size_t live = 0;
+  };
+  std::vector<std::unique_ptr<Batch>> batches_;  // few at once: searched in order
+  void ForgetInBatch(Task* t);  // t came back: cancelMany() no longer reaches it
   bool settling_ = false;
 };
 

@@ -21,6 +21,9 @@ const { snapshot } = require('./stats');
 const { metricsText } = require('./exposition');
 const { taskChannel, traceRun } = require('./tracing');
 const { TimeoutWatch } = require('./timeouts');
+const { runMany } = require('./run-many');
+const { map } = require('./map-job');
+const { BATCH_WORKER } = require('./batch-job');
 
 // Pools a process 'exit' must wake: workers parked in native code have to be
 // woken before Node joins their threads (env cleanup hooks run too late).
@@ -57,6 +60,7 @@ class Pool extends EventEmitter {
   #queuedError = null; // the error for tasks cancelQueued() settles right now
   #readyPromise = null;
   #ref;
+  #host = null; // this pool as lib/run-many.js sees it
 
   constructor(options = {}) {
     super({ captureRejections: true });
@@ -149,38 +153,9 @@ class Pool extends EventEmitter {
     if (this.#tasks.size + 1 - o.maxThreads * o.concurrentTasksPerWorker > o.maxQueue) {
       return this.#refuse('queueFull', errors.queueFull(o.maxQueue));
     }
-    let handler = this.#defaultHandler;
-    let lane = this.#defaultLane;
-    let signal = null;
-    let transferList;
-    let timeout = o.timeout;
-    let retry = o.retry;
-    if (options !== undefined && options !== null) {
-      const read = validateRunOptions(options);
-      if (read.error) return this.#refuse('invalid', read.error);
-      const g = read.options;
-      if ((g.filename !== undefined && g.filename !== null) || g.name) {
-        let href = o.filename;
-        if (g.filename !== undefined && g.filename !== null) {
-          try {
-            href = toFileHref('options.filename', g.filename);
-          } catch (err) {
-            return this.#refuse('invalid', err);
-          }
-        }
-        if (!href) return this.#refuse('invalid', errors.noFilename());
-        handler = this.#handlerIndex(href, g.name || o.name);
-      }
-      signal = g.signal || null;
-      if (signal && signal.aborted) return this.#refuse('aborted', errors.aborted(signal.reason));
-      if (g.priority !== undefined) {
-        lane = Math.min(o.lanes - 1, Math.max(0, this.#defaultLane - Math.round(g.priority)));
-      }
-      transferList = g.transferList;
-      if (g.timeout !== undefined) timeout = g.timeout;
-      if ('retry' in g) retry = g.retry;
-    }
-    if (handler < 0) return this.#refuse('invalid', errors.noFilename());
+    const spec = this.#taskSpec(options);
+    if (spec.error !== undefined) return this.#refuse(spec.reason, spec.error);
+    const { handler, lane, signal, transferList, timeout, retry } = spec;
 
     let value = task;
     let moved = null;
@@ -226,6 +201,93 @@ class Pool extends EventEmitter {
   /** run() refuses a task it never accepted: counted by reason (stats().rejected). */
   #refuse(reason, err) {
     return this.#figures.counters.refuse(reason, err);
+  }
+
+  /**
+   * Runs every task of `tasks` (an array or iterable); resolves with their
+   * results in input order. Fails fast like Promise.all (the first error
+   * rejects and the batch's queued tasks are cancelled); { settle: 'all' }
+   * resolves with Promise.allSettled-shaped entries. Never throws.
+   */
+  runMany(tasks, options) {
+    return runMany(this.#batchHost(), tasks, options);
+  }
+
+  /**
+   * An async iterator of results in input order, at most
+   * options.concurrency tasks in flight; breaking out of the loop cancels
+   * what is queued. Throws a TypeError/RangeError for a bad argument.
+   */
+  map(iterable, options) {
+    return map(this.#batchHost(), iterable, options);
+  }
+
+  #batchHost() {
+    if (this.#host !== null) return this.#host;
+    const pool = this;
+    const o = this.#options;
+    const slots = o.maxThreads * o.concurrentTasksPerWorker;
+    this.#host = {
+      native: this.#native,
+      tasks: this.#tasks,
+      channel: this.#channel,
+      slots,
+      maxQueued: o.maxQueue === Infinity ? Infinity : o.maxQueue + slots,
+      get closing() {
+        return pool.#closing;
+      },
+      taskSpec: (options) => this.#taskSpec(options),
+      batchHandler: () => this.#handlerIndex(BATCH_WORKER, 'default'),
+      run: (task, options) => this.run(task, options),
+      afterSubmit: () => this.#afterSubmit(),
+      afterSettle: () => this.#afterSettle(),
+      stopRunning: (consumer, reason) => this.#workers.stopRunning(consumer, reason),
+    };
+    return this.#host;
+  }
+
+  /**
+   * Reads run()'s per-task options (also runMany()'s and map()'s): returns
+   * { handler, href, name, lane, signal, transferList, timeout, retry }, or
+   * { error, reason } to reject with (reason: stats().rejected's key).
+   */
+  #taskSpec(options) {
+    const o = this.#options;
+    let handler = this.#defaultHandler;
+    let href = o.filename;
+    let name = o.name;
+    let lane = this.#defaultLane;
+    let signal = null;
+    let transferList;
+    let timeout = o.timeout;
+    let retry = o.retry;
+    if (options !== undefined && options !== null) {
+      const read = validateRunOptions(options);
+      if (read.error) return { error: read.error, reason: 'invalid' };
+      const g = read.options;
+      if ((g.filename !== undefined && g.filename !== null) || g.name) {
+        if (g.filename !== undefined && g.filename !== null) {
+          try {
+            href = toFileHref('options.filename', g.filename);
+          } catch (err) {
+            return { error: err, reason: 'invalid' };
+          }
+        }
+        if (!href) return { error: errors.noFilename(), reason: 'invalid' };
+        name = g.name || o.name;
+        handler = this.#handlerIndex(href, name);
+      }
+      signal = g.signal || null;
+      if (signal && signal.aborted) return { error: errors.aborted(signal.reason), reason: 'aborted' };
+      if (g.priority !== undefined) {
+        lane = Math.min(o.lanes - 1, Math.max(0, this.#defaultLane - Math.round(g.priority)));
+      }
+      transferList = g.transferList;
+      if (g.timeout !== undefined) timeout = g.timeout;
+      if ('retry' in g) retry = g.retry;
+    }
+    if (handler < 0) return { error: errors.noFilename(), reason: 'invalid' };
+    return { error: undefined, handler, href, name, lane, signal, transferList, timeout, retry };
   }
 
   #handlerIndex(href, name) {
@@ -402,6 +464,11 @@ class Pool extends EventEmitter {
   /** Diagnostics: how many SharedArrayBuffer ids this pool holds. */
   get _sharedBufferIds() {
     return this.#channel.sharedBufferIds;
+  }
+
+  /** Diagnostics: the main-side poll's { hits, misses, spinNs } (binding/poll.h). */
+  get _pollStats() {
+    return this.#native.pollStats();
   }
 
   /** Called from process 'exit': wake every parked worker so exit can join them. */

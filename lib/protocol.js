@@ -18,9 +18,12 @@ const STATUS = Object.freeze({
  * A held task's slot word (src/task.h `SlotState`), shared with the worker as
  * an Int32Array (port.slots()). The worker starts slot s with
  * Atomics.compareExchange(words, s, TAKEN, RUNNING); finding CANCELLED there,
- * it skips the task and calls port.release(s).
+ * it skips the task and calls port.release(s). Before it hands a result (or
+ * an error) over it stores COMPLETING: an abort then drops the result
+ * instead of stopping a worker whose task is done (a child process's result
+ * takes a while to reach the core).
  */
-const SLOT = Object.freeze({ FREE: 0, TAKEN: 1, RUNNING: 2, CANCELLED: 3 });
+const SLOT = Object.freeze({ FREE: 0, TAKEN: 1, RUNNING: 2, CANCELLED: 3, COMPLETING: 4 });
 
 /** What native.cancel(id) found (src/task.h `CancelResult`), like uv_cancel. */
 const CANCEL = Object.freeze({

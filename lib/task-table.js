@@ -58,6 +58,10 @@ function withAttempts(err, attempts) {
 
 class TaskTable {
   #records = new Map(); // id -> TaskRecord
+  // Windows: tasks runMany()/map() submitted with one submitMany() call
+  // (lib/run-many.js), ids [first, end), settled through their window.
+  #windows = []; // few at once
+  #windowPending = 0;
   #nextId = 1;
   #native;
   #channel;
@@ -89,11 +93,54 @@ class TaskTable {
   }
 
   get size() {
-    return this.#records.size;
+    return this.#records.size + this.#windowPending;
   }
 
   nextId() {
     return this.#nextId++;
+  }
+
+  /** Reserves `n` consecutive ids; returns the first. */
+  nextIds(n) {
+    const first = this.#nextId;
+    this.#nextId += n;
+    return first;
+  }
+
+  /** A window of `count` pending tasks: w.settle(id, status, value, consumer) for ids in [w.first, w.end). */
+  addWindow(w, count) {
+    this.#windows.push(w);
+    this.#windowPending += count;
+  }
+
+  /** `count` tasks of window w left the table (settled or cancelled); `last`: w is done. */
+  windowSettled(w, count, last) {
+    this.#windowPending -= count;
+    if (last) {
+      const at = this.#windows.indexOf(w);
+      if (at >= 0) this.#windows.splice(at, 1);
+    }
+  }
+
+  /**
+   * A window's task whose worker went away: null if the worker set took
+   * `record` (it calls failExited(record, err) once it knows why the worker
+   * left), else the error to fail it with.
+   */
+  orphaned(consumer, record) {
+    const closed = this.#hooks.closedError(STATUS.WORKER_EXITED);
+    if (closed === null && this.#hooks.exited(consumer, record)) return null;
+    return closed || errors.workerExited();
+  }
+
+  /** The error for a task the pool shut down before it ran. */
+  shutdownError(status) {
+    return this.#hooks.closedError(status) || errors.poolClosed('The pool was destroyed before the task ran');
+  }
+
+  #windowOf(id) {
+    for (const w of this.#windows) if (id >= w.first && id < w.end) return w;
+    return undefined;
   }
 
   /** A record for task `id` and its promise; add() it once the task is submitted. */
@@ -236,9 +283,13 @@ class TaskTable {
     let failed = false;
     for (let i = 0, j = 0; i < meta.length; i += SETTLE_STRIDE, j++) {
       const record = this.#records.get(meta[i]);
-      if (record === undefined) continue; // aborted earlier: its result is dropped
       try {
-        this.#settleOne(record, meta[i + 1], values[j], meta[i + 2]);
+        if (record !== undefined) this.#settleOne(record, meta[i + 1], values[j], meta[i + 2]);
+        else if (this.#windows.length !== 0) {
+          const w = this.#windowOf(meta[i]);
+          // No window: cancelled earlier, its result is dropped.
+          if (w !== undefined) w.settle(meta[i], meta[i + 1], values[j], meta[i + 2]);
+        }
       } catch (err) {
         if (!failed) {
           failed = true;
@@ -284,7 +335,8 @@ class TaskTable {
 
   /** A record the worker set held back for its worker's exit: fail it with why the worker left. */
   failExited(record, err) {
-    if (this.#records.get(record.id) === record) this.#failed(record, err, OUTCOME.WORKER_EXITED);
+    if (record.window !== undefined) record.window.failExited(record, err);
+    else if (this.#records.get(record.id) === record) this.#failed(record, err, OUTCOME.WORKER_EXITED);
   }
 
   /** Rejects every record still in the table (after destroy: nothing else will). */
@@ -295,6 +347,7 @@ class TaskTable {
       this.#outcomes[OUTCOME.CANCELLED]++;
       this.#finish(record, false, err);
     }
+    for (const w of [...this.#windows]) w.rejectAll(err);
     this.#hooks.settled();
   }
 }

@@ -55,6 +55,7 @@ function publishGauges(now) {
 // DataCloneError; a thrown value that cannot be cloned is described instead.
 
 function fail(slot, err) {
+  Atomics.store(words, slot, SLOT.COMPLETING); // done: an abort now drops the error
   try {
     port.fail(slot, wrapThrown(err));
     return;
@@ -82,6 +83,7 @@ function fail(slot, err) {
 }
 
 function complete(slot, result) {
+  Atomics.store(words, slot, SLOT.COMPLETING); // done: an abort now drops the result
   let moved = null;
   try {
     if (isMovable(result)) {

@@ -72,6 +72,15 @@ void PoolCore::submit(Task* t) {
   scheduler_.push(t);
 }
 
+void PoolCore::submit_bulk(Task* const* ts, size_t n) {
+  const uint64_t now = now_ns();
+  for (size_t i = 0; i < n; ++i) {
+    ts[i]->enqueue_ns = now;
+    metrics_.on_submit();
+  }
+  scheduler_.push_bulk(ts, n);
+}
+
 uint32_t PoolCore::add_handler(std::string filename, std::string name) {
   std::lock_guard<std::mutex> lock(handlers_mu_);
   for (size_t i = 0; i < handlers_.size(); ++i)
@@ -253,6 +262,8 @@ CancelResult PoolCore::cancel(Task* t, ConsumerId* holder) {
           metrics_.on_cancelled();
           return CancelResult::kNotStarted;
         }
+        // Finished, its result on the way (kCompleting): nothing to stop.
+        if (expected == static_cast<int32_t>(SlotState::kCompleting)) return CancelResult::kFinished;
         *holder = c->id;
         return CancelResult::kRunning;
       }

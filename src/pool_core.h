@@ -120,7 +120,12 @@ class PoolCore {
 
   // --- owner side ----------------------------------------------------------
   void submit(Task* t);
+  // submit() for n tasks at once: one clock read, one bulk push that wakes
+  // at most as many parked consumers as there are tasks.
+  void submit_bulk(Task* const* ts, size_t n);
   Task* drain() { return completions_.drain(); }
+  // Best-effort: something is waiting for drain() (the main side's poll).
+  bool completions_pending() const { return !completions_.empty_approx(); }
   // Exact cancellation (see CancelResult). kNotStarted hands `t` back to the
   // owner (in no queue, held by nobody); kRunning writes the consumer running
   // it to *holder; kRemoved leaves a tombstone that comes back through

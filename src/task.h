@@ -21,7 +21,7 @@
 // consumer's thread; JS reads it through an Int32Array) says whether the
 // consumer has started it:
 //
-//   kFree ──take──▶ kTaken ──the consumer starts it (CAS)──▶ kRunning ──complete──▶ kFree
+//   kFree ──take──▶ kTaken ──the consumer starts it (CAS)──▶ kRunning ──(kCompleting)──complete──▶ kFree
 //                     │
 //                     └──cancel or abandon (CAS)──▶ kCancelled ──release (consumer skips it)──▶ kFree
 //
@@ -40,7 +40,11 @@ enum class TaskState : uint32_t { kQueued = 0, kTaken = 1, kCancelled = 2, kDone
 
 // Mirrored in lib/protocol.js (SLOT); the binding exports these values and a
 // test checks the mirror.
-enum class SlotState : int32_t { kFree = 0, kTaken = 1, kRunning = 2, kCancelled = 3 };
+// kCompleting: the consumer finished the task and its result is on the way
+// to the core (from a child process, through its proxy); cancel() then
+// answers kFinished, never kRunning, so no consumer is stopped for a task
+// that is already done.
+enum class SlotState : int32_t { kFree = 0, kTaken = 1, kRunning = 2, kCancelled = 3, kCompleting = 4 };
 
 // What happened to a task. Mirrored in lib/protocol.js (STATUS).
 enum class Status : uint32_t {

@@ -16,6 +16,21 @@ const { execFileSync } = require('node:child_process');
 const FIXTURES = path.resolve(__dirname, '..', 'fixtures');
 const LIBRARIES = ['nativepool', 'piscina', 'tinypool', 'poolifier', 'workerpool'];
 const ANCHORS = LIBRARIES.filter((l) => l !== 'nativepool');
+// Configurations measured beside the defaults where a library documents a
+// choice that may be faster for a question: Piscina's `atomics: 'async'`
+// (its default is 'sync'), and nativepool without its main-side poll
+// (NATIVEPOOL_POLL=0), to show what the poll costs and buys.
+const VARIANTS = ['piscina-async', 'nativepool-nopoll'];
+
+// Task values: small objects like real ones, and plain numbers.
+//   payload('object', i) -> { a: i, tag: 'x' }; payload('number', i) -> i
+const PAYLOADS = ['object', 'number'];
+function payload(kind, i) {
+  return kind === 'object' ? { a: i, tag: 'x' } : i;
+}
+// Every pool gets the same warm-up before anything is timed: this many tasks
+// shaped like the timed ones (same payload, same burst or sequential form).
+const WARMUP_TASKS = 3000;
 
 function nativepoolRoot() {
   return path.resolve(process.env.NATIVEPOOL_PATH || path.resolve(__dirname, '..', '..'));
@@ -70,6 +85,7 @@ function loadNativepool(root) {
 // Piscina, tinypool and nativepool share a shape: run(task, { name, transferList }).
 function piscinaLike(pool, fixtureDefaultIsEcho = true) {
   return {
+    raw: pool,
     run(name, value, transferList) {
       const opts = {};
       if (!(fixtureDefaultIsEcho && name === 'echo')) opts.name = name;
@@ -91,6 +107,17 @@ const factories = {
     const Pool = loadNativepool(nativepoolRoot());
     const pool = new Pool({ filename: path.join(FIXTURES, 'nativepool.js'), minThreads: threads, maxThreads: threads });
     return { ...piscinaLike(pool), standIn: false };
+  },
+
+  async 'nativepool-nopoll'({ threads }) {
+    process.env.NATIVEPOOL_POLL = '0'; // read when the pool is created
+    return factories.nativepool({ threads });
+  },
+
+  async 'piscina-async'({ threads }) {
+    const { Piscina } = require('piscina');
+    const pool = new Piscina({ filename: path.join(FIXTURES, 'piscina.js'), minThreads: threads, maxThreads: threads, atomics: 'async' });
+    return piscinaLike(pool);
   },
 
   async piscina({ threads }) {
@@ -136,7 +163,7 @@ const factories = {
 // Creates the pool and waits until every thread has answered a task.
 async function createPool(lib, { threads = 2 } = {}) {
   const factory = factories[lib];
-  if (!factory) throw new Error(`unknown library ${lib}; expected one of ${LIBRARIES.join(', ')}`);
+  if (!factory) throw new Error(`unknown library ${lib}; expected one of ${[...LIBRARIES, ...VARIANTS].join(', ')}`);
   const pool = await factory({ threads });
   const destroy = pool.destroy;
   pool.destroyTimedOut = false;
@@ -152,4 +179,15 @@ async function createPool(lib, { threads = 2 } = {}) {
   return pool;
 }
 
-module.exports = { LIBRARIES, ANCHORS, FIXTURES, createPool, resolveNativepool, nativepoolEnv, loadNativepool };
+/** Runs `n` tasks as the timed phase will: all at once ('burst') or one after another ('sequential'). */
+async function warmUp(pool, kind, form, n = WARMUP_TASKS) {
+  if (form === 'burst') {
+    const pending = new Array(n);
+    for (let i = 0; i < n; i++) pending[i] = pool.run('echo', payload(kind, i));
+    await Promise.all(pending);
+  } else {
+    for (let i = 0; i < n; i++) await pool.run('echo', payload(kind, i));
+  }
+}
+
+module.exports = { LIBRARIES, ANCHORS, VARIANTS, FIXTURES, PAYLOADS, WARMUP_TASKS, payload, warmUp, createPool, resolveNativepool, nativepoolEnv, loadNativepool };

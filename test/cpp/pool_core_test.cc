@@ -178,6 +178,24 @@ TEST(PoolCore, CancelOfACompletedTaskNotYetDrainedReportsFinished) {
   EXPECT_EQ(DrainInto(core, seen), 1u) << "the result is still delivered; the owner drops it";
 }
 
+TEST(PoolCore, CancelOfATaskWhoseResultIsOnTheWayReportsFinishedNotRunning) {
+  PoolCore core(SchedulerOptions{});
+  auto c = core.add_consumer(kSlots);
+  Task* a = MakeTask(0);
+  core.submit(a);
+  uint32_t slots[1];
+  Task* tasks[1];
+  ASSERT_EQ(core.take(*c, slots, tasks, 1, false), 1u);
+  ASSERT_TRUE(Start(*c, slots[0]));
+  // A child process finished it; its result has not reached the core yet.
+  c->words[slots[0]].store(static_cast<int32_t>(SlotState::kCompleting));
+  PoolCore::ConsumerId holder = 0;
+  EXPECT_EQ(core.cancel(a, &holder), CancelResult::kFinished) << "no consumer is stopped for a finished task";
+  ASSERT_TRUE(core.complete(*c, slots[0], Status::kOk, {}));
+  std::vector<int> seen(1, -1);
+  EXPECT_EQ(DrainInto(core, seen), 1u);
+}
+
 TEST(PoolCore, CancelOfATaskPutBackInLineRemovesIt) {
   PoolCore core(SchedulerOptions{});
   auto c = core.add_consumer(kSlots);
