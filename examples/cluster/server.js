@@ -19,6 +19,9 @@ const { envInt, readConfig, poolOptions, poolFigures, startService, HOST } = req
 // primary asks every process for its own (REPORT) and answers with all of them.
 const STATS = 'nativepool-example:stats';
 const REPORT = 'nativepool-example:report';
+// A process asks the primary for the cluster's Prometheus text (METRICS): the primary's
+// prom-client AggregatorRegistry gathers every process's registry and sums them.
+const METRICS = 'nativepool-example:metrics';
 const GATHER_MS = 1000;
 
 const cores = os.availableParallelism();
@@ -66,6 +69,7 @@ function primary() {
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
   serveStats();
+  serveMetrics();
   for (let i = 0; i < workers; i++) fork();
 }
 
@@ -73,6 +77,22 @@ function primary() {
 // without a callback that failure is an 'error' event that would take the
 // primary down. The gathering just goes on without it (GATHER_MS bounds it).
 function ignoreGone() {}
+
+/** Primary: answers a process's METRICS with the whole cluster's Prometheus text. */
+function serveMetrics() {
+  const { AggregatorRegistry } = require('prom-client');
+  const aggregator = new AggregatorRegistry();
+  cluster.on('message', async (worker, msg) => {
+    if (!msg || msg.cmd !== METRICS) return;
+    let text;
+    try {
+      text = await aggregator.clusterMetrics();
+    } catch (err) {
+      text = `# nativepool example: the cluster's metrics could not be gathered: ${err.message}\n`;
+    }
+    if (worker.isConnected()) worker.send({ cmd: METRICS, id: msg.id, text }, ignoreGone);
+  });
+}
 
 /** Primary: answers a process's STATS with every live process's REPORT (those in within GATHER_MS). */
 function serveStats() {
@@ -111,21 +131,30 @@ function child() {
   process.on('message', (msg) => {
     if (msg && msg.cmd === REPORT && own) process.send({ cmd: REPORT, id: msg.id, stats: own() });
     else if (msg && msg.cmd === STATS && asking.has(msg.id)) asking.get(msg.id)(msg.processes);
+    else if (msg && msg.cmd === METRICS && asking.has(msg.id)) asking.get(msg.id)(msg.text);
   });
-  const clusterFigures = () => new Promise((resolve) => {
+  const ask = (cmd) => new Promise((resolve) => {
     const id = ++nextId;
     const timer = setTimeout(() => finish(null), 2 * GATHER_MS);
-    const finish = (processes) => {
+    const finish = (answer) => {
       clearTimeout(timer);
       asking.delete(id);
-      resolve(processes);
+      resolve(answer);
     };
     asking.set(id, finish);
-    process.send({ cmd: STATS, id });
+    process.send({ cmd, id });
   });
+  const clusterFigures = () => ask(STATS);
   startService(`cluster process ${process.pid}`, (config) => {
     const pool = new Pool(poolOptions(config, WORKER));
+    // This process's pool in its prom-client registry, which the primary's
+    // AggregatorRegistry reads over IPC (constructing one here is what makes
+    // prom-client answer those requests); every process labels it the same.
+    const promClient = require('prom-client');
+    require('nativepool/prometheus').register(pool, { registry: promClient.register, labels: { pool: 'compute' } });
+    new promClient.AggregatorRegistry(); // eslint-disable-line no-new
     const app = computeApp(pool, {
+      metrics: async () => (await ask(METRICS)) || pool.metrics(),
       figures: async () => {
         const processes = (await clusterFigures()) || [];
         processes.sort((a, b) => a.pid - b.pid);

@@ -1,7 +1,8 @@
 'use strict';
 // What every example service shares, so each server.js holds only its routes:
 //   - config from the environment, checked once at start (a bad value exits with a message)
-//   - GET /health (never touches the pool) and GET /stats (the pool's figures as JSON)
+//   - GET /health (never touches the pool), GET /metrics (Prometheus text) and GET /stats
+//     (the pool's figures as JSON)
 //   - one AbortSignal per request, aborted when the client goes away before the answer
 //   - errors -> HTTP: 400 bad parameter, 503 + Retry-After queue full, 504 task timeout, 500 the rest
 //   - listen on 127.0.0.1:PORT, print `listening on http://127.0.0.1:<port>`, and on
@@ -117,10 +118,12 @@ function httpError(err) {
 // --- the app ----------------------------------------------------------------------------
 
 /**
- * An Express app with /health and /stats. `figures()` (may return a Promise) adds the
- * example's own figures to /stats. Add routes, then call serve().
+ * An Express app with /health, /metrics and /stats. `figures()` (may return a Promise)
+ * adds the example's own figures to /stats; `metrics()` (may return a Promise) replaces
+ * the pool's own Prometheus text at /metrics (the cluster aggregates every process).
+ * Add routes, then call serve().
  */
-function createApp(pool, { figures } = {}) {
+function createApp(pool, { figures, metrics } = {}) {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -134,8 +137,12 @@ function createApp(pool, { figures } = {}) {
   app.get('/health', (req, res) => {
     res.json({ ok: true });
   });
-  // The pool's figures. When pool.metrics() (Prometheus text) lands, GET /metrics is
-  // served from here, next to this route, for every example at once.
+  // Prometheus text: the pool's own metrics (pool.metrics(), no dependency).
+  app.get('/metrics', async (req, res) => {
+    const text = metrics ? await metrics() : pool.metrics();
+    res.type('text/plain; version=0.0.4; charset=utf-8').send(text);
+  });
+  // The pool's figures as JSON.
   app.get('/stats', async (req, res) => {
     res.json({ pid: process.pid, pool: poolFigures(pool), requests, ...(figures ? await figures() : {}) });
   });

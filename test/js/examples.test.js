@@ -87,6 +87,17 @@ describe('examples/express-compute', function () {
       assert.ok(after.pool.runTime.count >= 3 && after.pool.runTime.p99 >= after.pool.runTime.p50);
       assert.ok(after.requests.answered > before.requests.answered);
     });
+
+    it('serves Prometheus text at /metrics, counting the tasks it ran', async () => {
+      const count = (text) => Number(/^nativepool_tasks_submitted_total\{[^}]*\} (\d+)$/m.exec(text)[1]);
+      const before = await get(`${svc.url}/metrics`);
+      assert.equal(before.status, 200);
+      assert.match(before.headers.get('content-type'), /^text\/plain/);
+      await Promise.all([1, 2].map((n) => get(`${svc.url}/compute?n=${n}`)));
+      const after = await get(`${svc.url}/metrics`);
+      assert.equal(count(after.body) - count(before.body), 2);
+      assert.match(after.body, /^# TYPE nativepool_task_run_seconds histogram$/m);
+    });
   });
 
   describe('node examples/express-compute/server.js (THREADS=1, MAX_QUEUE=0)', () => {
@@ -199,6 +210,16 @@ describe('examples/cluster', function () {
       svc = await startExample('cluster', { env: { WORKERS: '2', THREADS: '1' } });
     });
     after(() => svc && svc.kill());
+
+    it('aggregates /metrics over every process with prom-client\'s AggregatorRegistry', async () => {
+      const count = (text) => Number(/^nativepool_tasks_submitted_total\{pool="compute"\} (\d+)$/m.exec(text)[1]);
+      const before = count((await request(`${svc.url}/metrics`)).body);
+      // Requests spread over both processes; the sum counts them all.
+      await Promise.all(Array.from({ length: 8 }, (_, i) => request(`${svc.url}/compute?n=${i + 1}`)));
+      const text = (await request(`${svc.url}/metrics`)).body;
+      assert.equal(count(text) - before, 8);
+      assert.match(text, /^nativepool_workers\{pool="compute",state="idle"\} 2$/m);
+    });
 
     it('serves the express-compute routes from two processes on one port', async () => {
       const pids = new Set();
