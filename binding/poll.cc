@@ -139,8 +139,29 @@ void CompletionPoll::Observe(uint64_t latency_ns) {
   ewma_ns_ = ewma_ns_ == 0 ? latency_ns : ewma_ns_ - ewma_ns_ / 8 + latency_ns / 8;
 }
 
+void CompletionPoll::Defer() {
+  deferred_ = true;
+  // The queue stays non-empty, so no consumer rings again: the loop must
+  // come back to the prepare handle without blocking.
+  if (!idle_on_ && handles_ != nullptr) {
+    uv_idle_start(handles_->idle, &Handles::OnIdle);
+    idle_on_ = true;
+  }
+}
+
 void CompletionPoll::Tick() {
   Napi::Env env(env_);
+  ++turn_;
+  if (deferred_) {
+    // What the doorbell put off last iteration (see Defer()): one drain per
+    // iteration while a burst keeps completing.
+    deferred_ = false;
+    if (target_.pending()) SettleNow(env);
+    if (target_.pending()) Defer();
+  } else if (idle_on_ && !hot_->load(std::memory_order_relaxed) && handles_ != nullptr) {
+    uv_idle_stop(handles_->idle);  // the deferred work is done: the loop may block again
+    idle_on_ = false;
+  }
   const uint64_t live = target_.in_flight();
   if (live == 0 || live > kHotInFlight || ewma_ns_ > kMaxWindowNs) return Cool(env);
   if (cold_until_ns_ != 0) {
@@ -182,7 +203,7 @@ void CompletionPoll::Cool(Napi::Env env) {
   // seq_cst fence: the Dekker partner of the fence in the doorbell, between
   // a consumer's push and its read of hot (binding/pool.cc).
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (idle_on_ && handles_ != nullptr) {
+  if (idle_on_ && !deferred_ && handles_ != nullptr) {
     uv_idle_stop(handles_->idle);
     idle_on_ = false;
   }

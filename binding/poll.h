@@ -58,6 +58,14 @@ class CompletionPoll {
   // Stops polling and closes the handles (idempotent).
   void Close();
 
+  // Fairness: the loop iteration we are in (counted by the prepare handle).
+  // The doorbell settles once per iteration; a second ring in the same
+  // iteration (a burst whose settling submits more) is deferred to the next
+  // prepare, so timers and I/O get their turn between batches.
+  // Defer() also keeps the loop from blocking until then (the idle handle).
+  uint64_t turn() const { return turn_; }
+  void Defer();
+
   // Figures for tests and benchmarks.
   uint64_t hits() const { return hits_; }
   uint64_t misses() const { return misses_; }
@@ -78,6 +86,8 @@ class CompletionPoll {
   uint64_t cold_until_ns_ = 0;  // no polling before this (after an empty window)
   uint64_t backoff_ns_;         // the next cold spell
   uint64_t hits_ = 0, misses_ = 0, spin_ns_ = 0;
+  uint64_t turn_ = 0;      // loop iterations seen (prepare ticks)
+  bool deferred_ = false;  // a ring waits for the next prepare
   bool idle_on_ = false;
 };
 

@@ -14,6 +14,10 @@ namespace nativepool::binding {
 namespace {
 // Most tasks settled by one JS call; a longer drain is settled in chunks.
 constexpr size_t kSettleChunk = 1024;
+// Most tasks the doorbell (or the poll) settles in one loop iteration: a
+// burst whose settling submits more must leave timers and I/O their turn
+// (10,000 tasks in flight in a loop starved a 10 ms interval for seconds).
+constexpr size_t kSettleBudget = 2048;
 // submitMany() pushes what it has encoded every this many tasks, so workers
 // start on a long array while the rest is still being encoded.
 constexpr size_t kSubmitSlice = 256;
@@ -78,8 +82,8 @@ NativePool::NativePool(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Native
   if (poll_env == nullptr || std::string(poll_env) != "0") {
     poll_ = std::make_unique<CompletionPoll>(env, CompletionPoll::Target{
         [this] { return live_; },
-        [this] { return core_->completions_pending(); },
-        [this](Napi::Env e) { Settle(e); },
+        [this] { return SettlePending(); },
+        [this](Napi::Env e) { Settle(e, kSettleBudget); },
     });
   }
   auto hot = poll_ ? poll_->hot_flag() : std::make_shared<std::atomic<bool>>(false);
@@ -98,6 +102,7 @@ NativePool::NativePool(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Native
 NativePool::~NativePool() {
   if (AddonData* data = AddonData::Get(Env())) data->Forget(this);
   CloseNow();
+  for (size_t i = carry_at_; i < carry_.size(); ++i) delete carry_[i];  // drained, never settled
 }
 
 void NativePool::CloseNow() {
@@ -123,11 +128,24 @@ void NativePool::OnBell(Napi::Env env, Napi::Function, NativePool* self, void*) 
   // Nothing may escape into Node's C frames: a JS exception raised while
   // settling is re-raised as pending (uncaughtException); one raised because
   // the environment is going away is dropped with the environment.
+  if (self->poll_) {
+    // Once per loop iteration: a burst that keeps ringing (settling submits
+    // more, which completes at once) must not keep timers and I/O waiting.
+    const uint64_t turn = self->poll_->turn();
+    if (turn == self->settled_turn_) {
+      self->poll_->Defer();
+      return;
+    }
+    self->settled_turn_ = turn;
+  }
   try {
-    self->Settle(env);
+    // With the poll, a bounded share per ring: the rest is settled at the
+    // next iteration's prepare, after timers and I/O had their turn.
+    self->Settle(env, self->poll_ ? kSettleBudget : SIZE_MAX);
   } catch (const Napi::Error& e) {
     if (!e.Value().IsEmpty()) e.ThrowAsJavaScriptException();
   }
+  if (self->poll_ && self->core_ && self->SettlePending()) self->poll_->Defer();
 }
 
 void NativePool::TaskLeft(Napi::Env env) {
@@ -137,14 +155,23 @@ void NativePool::TaskLeft(Napi::Env env) {
   }
 }
 
-void NativePool::Settle(Napi::Env env) {
+void NativePool::Settle(Napi::Env env, size_t budget) {
   if (settling_) return;  // re-entered from lib's settle: the outer loop drains the rest
   settling_ = true;
   std::vector<Task*> batch;
   Napi::Value first_error;
-  for (Task* t = core_->drain(); t != nullptr; t = core_->drain()) {
-    batch.clear();
-    for (; t != nullptr; t = t->next) batch.push_back(t);
+  while (budget > 0) {
+    if (carry_at_ == carry_.size()) {
+      carry_.clear();
+      carry_at_ = 0;
+      for (Task* t = core_->drain(); t != nullptr; t = t->next) carry_.push_back(t);
+      if (carry_.empty()) break;
+    }
+    const size_t n = std::min(budget, carry_.size() - carry_at_);
+    batch.assign(carry_.begin() + static_cast<std::ptrdiff_t>(carry_at_),
+                 carry_.begin() + static_cast<std::ptrdiff_t>(carry_at_ + n));
+    carry_at_ += n;
+    budget -= n;
     try {
       SettleTasks(env, batch);
     } catch (const Napi::Error& e) {
@@ -157,6 +184,10 @@ void NativePool::Settle(Napi::Env env) {
   }
   settling_ = false;
   if (!first_error.IsEmpty()) throw Napi::Error(env, first_error);
+}
+
+bool NativePool::SettlePending() const {
+  return carry_at_ < carry_.size() || core_->completions_pending();
 }
 
 // One JS call per chunk: meta = [id, status, consumer, ...], values[i] the

@@ -6,6 +6,7 @@
 
 #include <napi.h>
 
+#include <cstdint>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -56,7 +57,10 @@ class NativePool : public Napi::ObjectWrap<NativePool> {
   // Settles `tasks` (freeing them) with one JS call per chunk; skips
   // tombstones and tasks settled early.
   void SettleTasks(Napi::Env env, std::vector<Task*>& tasks);
-  void Settle(Napi::Env env);    // drains the completion queue and settles it
+  // Settles up to `budget` completed tasks: first those a previous call
+  // drained but left over (carry_), then what the completion queue holds.
+  void Settle(Napi::Env env, size_t budget = SIZE_MAX);
+  bool SettlePending() const;  // completions drained-but-unsettled or queued
   void TaskLeft(Napi::Env env);  // one live task fewer: unref when idle
   void CloseNow();               // stop ringing; release the doorbell
   void ReleaseRefs();            // drop the JS callbacks (lets the pool be collected)
@@ -91,6 +95,9 @@ class NativePool : public Napi::ObjectWrap<NativePool> {
   std::vector<std::unique_ptr<Batch>> batches_;  // few at once: searched in order
   void ForgetInBatch(Task* t);  // t came back: cancelMany() no longer reaches it
   bool settling_ = false;
+  uint64_t settled_turn_ = UINT64_MAX;
+  std::vector<Task*> carry_;  // drained, not yet settled (owned): Settle's leftovers
+  size_t carry_at_ = 0;       // carry_[carry_at_..] are still to settle  // the loop iteration the doorbell last settled in (poll.h)
 };
 
 }  // namespace nativepool::binding
