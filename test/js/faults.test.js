@@ -168,6 +168,24 @@ describe('faults cost one task at most', function () {
     assert.strictEqual(await pool.run(3, { signal: { on() {} } }), 3);
   });
 
+  it('a burst that keeps completing (10,000 tasks in flight in a loop) leaves timers their turn', async () => {
+    const out = await inChild(`
+      const pool = new Pool({ filename: fixture('echo.js'), minThreads: 2, maxThreads: 2 });
+      await pool.run(0);
+      let ticks = 0;
+      const iv = setInterval(() => ticks++, 10);
+      const end = Date.now() + 2000;
+      let done = 0;
+      const loop = async () => { while (Date.now() < end) { await pool.run(done); done++; } };
+      await Promise.all(Array.from({ length: 10000 }, loop));
+      clearInterval(iv);
+      await pool.destroy();
+      console.log(JSON.stringify({ ticks, done }));
+    `, 60000);
+    // Before the settle budget the interval fired 0 times in 3 s here.
+    assert.ok(out.ticks >= 10, `a 10 ms interval fired ${out.ticks} times in 2 s (${out.done} tasks)`);
+  });
+
   it('pools that are used and destroyed are garbage-collected, and file descriptors stay flat', async () => {
     const out = await inChild(`
       const fs = require('node:fs');
