@@ -93,8 +93,8 @@ struct CompletionPoll::Handles {
   }
 };
 
-CompletionPoll::CompletionPoll(napi_env env, Target target)
-    : env_(env), target_(std::move(target)), backoff_ns_(kBackoffNs) {
+CompletionPoll::CompletionPoll(napi_env env, Target target, bool spin)
+    : env_(env), target_(std::move(target)), backoff_ns_(kBackoffNs), spin_(spin) {
   context_ = std::make_unique<Napi::AsyncContext>(env, "nativepool.poll");
   uv_loop_s* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) return;  // no polling: the doorbell serves
@@ -162,6 +162,7 @@ void CompletionPoll::Tick() {
     uv_idle_stop(handles_->idle);  // the deferred work is done: the loop may block again
     idle_on_ = false;
   }
+  if (!spin_) return;
   const uint64_t live = target_.in_flight();
   if (live == 0 || live > kHotInFlight || ewma_ns_ > kMaxWindowNs) return Cool(env);
   if (cold_until_ns_ != 0) {

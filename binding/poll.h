@@ -45,7 +45,9 @@ class CompletionPoll {
   };
 
   // Starts the prepare handle (unref'd: it never keeps the loop alive).
-  CompletionPoll(napi_env env, Target target);
+  // spin: false keeps the fairness turns (Defer) but never polls (the
+  // NATIVEPOOL_POLL=0 switch, for benchmarks).
+  CompletionPoll(napi_env env, Target target, bool spin = true);
   ~CompletionPoll();
   CompletionPoll(const CompletionPoll&) = delete;
   CompletionPoll& operator=(const CompletionPoll&) = delete;
@@ -65,6 +67,9 @@ class CompletionPoll {
   // Defer() also keeps the loop from blocking until then (the idle handle).
   uint64_t turn() const { return turn_; }
   void Defer();
+  // False when the loop's handles could not be made: then nothing ticks, and
+  // the doorbell must settle everything itself.
+  bool ticking() const { return handles_ != nullptr; }
 
   // Figures for tests and benchmarks.
   uint64_t hits() const { return hits_; }
@@ -88,6 +93,7 @@ class CompletionPoll {
   uint64_t hits_ = 0, misses_ = 0, spin_ns_ = 0;
   uint64_t turn_ = 0;      // loop iterations seen (prepare ticks)
   bool deferred_ = false;  // a ring waits for the next prepare
+  bool spin_ = true;       // poll before the loop sleeps (else: fairness only)
   bool idle_on_ = false;
 };
 

@@ -77,15 +77,16 @@ NativePool::NativePool(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Native
   bell_ = Bell::New(env, "nativepool.doorbell", 0, 1, this);
   bell_.Unref(env);
   bell_open_ = true;
-  // NATIVEPOOL_POLL=0 turns the main-side poll off (benchmarks compare).
+  // NATIVEPOOL_POLL=0 turns the main-side poll off (benchmarks compare); the
+  // prepare handle stays for fair settling.
   const char* poll_env = std::getenv("NATIVEPOOL_POLL");
-  if (poll_env == nullptr || std::string(poll_env) != "0") {
-    poll_ = std::make_unique<CompletionPoll>(env, CompletionPoll::Target{
-        [this] { return live_; },
-        [this] { return SettlePending(); },
-        [this](Napi::Env e) { Settle(e, kSettleBudget); },
-    });
-  }
+  const bool spin = poll_env == nullptr || std::string(poll_env) != "0";
+  poll_ = std::make_unique<CompletionPoll>(env, CompletionPoll::Target{
+      [this] { return live_; },
+      [this] { return SettlePending(); },
+      [this](Napi::Env e) { Settle(e, kSettleBudget); },
+  }, spin);
+  if (!poll_->ticking()) poll_.reset();  // no loop handles here: the doorbell settles all
   auto hot = poll_ ? poll_->hot_flag() : std::make_shared<std::atomic<bool>>(false);
   // The bell may be rung from any consumer thread; PoolCore serializes it
   // against clear_doorbell(), so it is never called after CloseNow(). While
