@@ -126,8 +126,13 @@ const mochaArgs = files.length
   ? ['--no-config', '--timeout', String(rc.timeout), '--slow', String(rc.slow), ...files]
   : ['--fgrep', PACK_TEST, '--invert'];
 const t0 = Date.now();
-console.log(`$ NATIVEPOOL_ADDON=${env.NATIVEPOOL_ADDON} LD_PRELOAD="${env.LD_PRELOAD}" ASAN_OPTIONS=${env.ASAN_OPTIONS} UBSAN_OPTIONS=${env.UBSAN_OPTIONS} node ${path.relative(root, mocha)} ${mochaArgs.join(' ')}`);
-const r = spawnSync(process.execPath, [mocha, ...mochaArgs], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+// ASan's frames are larger: the wire tests nest 1,000 levels deep, which
+// overflows V8's default ~1 MB stack limit here (it took 3-7 MB). Give V8 the
+// main thread's stack (ulimit -s, 8 MB here) less 1 MB of headroom.
+const ulimitKb = Number(spawnSync('sh', ['-c', 'ulimit -s'], { encoding: 'utf8' }).stdout.trim());
+const STACK_KB = Number.isFinite(ulimitKb) && ulimitKb > 2048 ? Math.min(ulimitKb - 1024, 15 * 1024) : 7000;
+console.log(`$ NATIVEPOOL_ADDON=${env.NATIVEPOOL_ADDON} LD_PRELOAD="${env.LD_PRELOAD}" ASAN_OPTIONS=${env.ASAN_OPTIONS} UBSAN_OPTIONS=${env.UBSAN_OPTIONS} node --stack-size=${STACK_KB} ${path.relative(root, mocha)} ${mochaArgs.join(' ')}`);
+const r = spawnSync(process.execPath, [`--stack-size=${STACK_KB}`, mocha, ...mochaArgs], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
 if (r.error) throw r.error;
 process.stdout.write(r.stdout);
 const seconds = ((Date.now() - t0) / 1000).toFixed(1);
