@@ -7,7 +7,7 @@
 //   node scripts/test-piscina.js                  # against nativepool
 //   node scripts/test-piscina.js --against-piscina # the baseline: real Piscina
 //   node scripts/test-piscina.js pool.test.ts ...  # only these files
-//   options: --file-timeout=SECONDS (60) --keep (the scratch folder) --verbose (stderr of failing files)
+//   options: --file-timeout=SECONDS (30) --keep (the scratch folder) --verbose (stderr of failing files)
 //
 // How: a scratch copy in a temp folder holds Piscina's test/ folder unchanged
 // and, in place of Piscina's package, re-export shims (see writeShims): the
@@ -74,7 +74,7 @@ const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     'against-piscina': { type: 'boolean', default: false },
-    'file-timeout': { type: 'string', default: '60' },
+    'file-timeout': { type: 'string', default: '30' },
     keep: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
   },
