@@ -150,6 +150,20 @@ function parseMajors(text, what) {
   return list;
 }
 
+/**
+ * The majors `npm test` runs Mocha and tsc on: this Node's first, then every
+ * other supported one; only this Node's with NATIVEPOOL_QUICK=1; exactly
+ * those listed in NATIVEPOOL_NODE_VERSIONS when it is set.
+ */
+function majorsToTest(env = process.env, here = majorOf(process.version)) {
+  if (env.NATIVEPOOL_NODE_VERSIONS) return parseMajors(env.NATIVEPOOL_NODE_VERSIONS, 'NATIVEPOOL_NODE_VERSIONS');
+  if (env.NATIVEPOOL_QUICK === '1') return [here];
+  return [here, ...SUPPORTED.filter((m) => m !== here)];
+}
+
+/** package.json's `engines.node` for SUPPORTED and MIN. */
+const enginesRange = () => SUPPORTED.map((m) => `^${MIN[m] || `${m}.0.0`}`).join(' || ');
+
 function parseArgs(argv) {
   const opts = { majors: SUPPORTED, files: [], which: null };
   for (let i = 0; i < argv.length; i++) {
@@ -180,4 +194,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { SUPPORTED, MIN, nodeBinary, run, report, mochaSummary, parseMajors };
+module.exports = { SUPPORTED, MIN, nodeBinary, run, report, mochaSummary, parseMajors, majorsToTest, enginesRange };
