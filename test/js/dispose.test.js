@@ -1,11 +1,13 @@
 'use strict';
 // Explicit resource management, as each Node offers it. Every Node we test
-// has Symbol.asyncDispose (Node 20 and 22 define the symbol; V8 gives it
-// from Node 24 with the `using` syntax and AsyncDisposableStack). Each test
+// has Symbol.asyncDispose and Symbol.dispose (Node 20 and 22 define the
+// symbols; V8 gives them from Node 24 with the `using` syntax and
+// AsyncDisposableStack). pool[Symbol.asyncDispose]() awaits close();
+// pool[Symbol.dispose]() starts it (as Piscina does). Each test
 // asserts what this runtime supports, so a runtime that lost a feature, or a
 // detection that went wrong, fails instead of skipping.
 const assert = require('node:assert/strict');
-const { fixture, poolTracker, rejection } = require('./helpers/pool');
+const { fixture, poolTracker, rejection, waitFor } = require('./helpers/pool');
 const Pool = require('../..');
 
 const major = Number(process.versions.node.split('.')[0]);
@@ -54,6 +56,23 @@ describe(`explicit resource management on Node ${process.versions.node}`, functi
     assert.equal((await rejection(pool.run(1))).code, 'ERR_POOL_CLOSED');
   });
 
+  it('starts closing the pool through pool[Symbol.dispose]() the way `using` desugars, without waiting for the running task', async () => {
+    const log = [];
+    const pool = pools.make(options('sleep.js'));
+    pool.once('close', () => log.push('close'));
+    let task;
+    try {
+      task = pool.run(50).then((v) => log.push(`task ${v}`));
+    } finally {
+      pool[Symbol.dispose]();
+    }
+    log.push('after block');
+    assert.equal((await rejection(pool.run(1))).code, 'ERR_POOL_CLOSED');
+    await task;
+    await waitFor(() => log.includes('close'), 10000, "'close'");
+    assert.deepEqual(log, ['after block', 'task 50', 'close']);
+  });
+
   if (expectUsing) {
     const scoped = require('../fixtures/await-using.js');
 
@@ -76,6 +95,14 @@ describe(`explicit resource management on Node ${process.versions.node}`, functi
       const pool = await scoped.throwInBlock(Pool, options(), log);
       assert.deepEqual(log, [42, 'close', 'caught boom']);
       assert.equal((await rejection(pool.run(1))).code, 'ERR_POOL_CLOSED');
+    });
+
+    it('starts closing the pool when a `using` block ends; the running task still finishes', async () => {
+      const log = [];
+      const pool = await scoped.usingInBlock(Pool, options('sleep.js'), log, 50);
+      assert.equal((await rejection(pool.run(1))).code, 'ERR_POOL_CLOSED');
+      await waitFor(() => log.includes('close'), 10000, "'close'");
+      assert.deepEqual(log, ['after block', 'task 50', 'close']);
     });
 
     it('is closed by an AsyncDisposableStack it was handed to', async () => {
