@@ -7,6 +7,7 @@
 //   $NATIVEPOOL_NODE_CACHE/<major>, default ~/.cache/nativepool-node/<major>
 //
 //   node scripts/node-versions.js                   # Mocha + tsc on every supported major
+//                                                   # (the from-source build test on this Node only)
 //   node scripts/node-versions.js --node 24,26      # on those majors only
 //   node scripts/node-versions.js --node 24 test/js/data.test.js   # one file (Mocha only)
 //   node scripts/node-versions.js --which 24        # install if needed, print the binary's path
@@ -106,23 +107,32 @@ function mochaSummary(out) {
   };
 }
 
+// The one Mocha test that compiles the addon (from an `npm pack` tarball,
+// ~1 min): a native build, run on the machine's Node only (as
+// scripts/sanitize-binding.js leaves it out too). The install tests that use
+// the prebuilt binary run on every Node.
+const SOURCE_BUILD_TEST = 'installs from an npm pack tarball';
+
 /**
  * Mocha (the files given, else the whole suite) and, for the whole suite,
- * tsc on one Node. Resolves to { version, mocha, types, ok }.
+ * tsc on one Node. `sourceBuild: false` leaves out SOURCE_BUILD_TEST.
+ * Resolves to { version, mocha, types, ok }.
  */
-async function run(bin, { files = [], reporter = 'dot', types = files.length === 0 } = {}) {
+async function run(bin, { files = [], reporter = 'dot', types = files.length === 0, sourceBuild = true } = {}) {
   const version = versionOf(bin);
   const env = { ...process.env, PATH: `${path.dirname(bin)}${path.delimiter}${process.env.PATH}` };
   const color = process.stdout.isTTY ? ['--color'] : [];
-  console.log(`\n=== node ${version}: mocha${files.length ? ` ${files.join(' ')}` : ''}`);
+  console.log(`\n=== node ${version}: mocha${files.length ? ` ${files.join(' ')}` : ''}${sourceBuild ? '' : ` (without '${SOURCE_BUILD_TEST}')`}`);
   const t0 = Date.now();
   // Files named on the command line replace .mocharc.json's spec (Mocha would
   // add them to it), as in scripts/sanitize-binding.js.
   const rc = JSON.parse(fs.readFileSync(path.join(root, '.mocharc.json'), 'utf8'));
   const only = files.length ? ['--no-config', '--timeout', String(rc.timeout), '--slow', String(rc.slow), ...files] : [];
+  if (!sourceBuild) only.push('--fgrep', SOURCE_BUILD_TEST, '--invert');
   const m = await streamed(bin, [path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--reporter', reporter, ...color, ...only],
     env, 20 * 60 * 1000);
   const mocha = { ...mochaSummary(m.out), status: m.status };
+  if (!sourceBuild) mocha.line += ' (without the from-source build test)';
   mocha.ok = m.status === 0 && mocha.passing > 0 && mocha.failing === 0;
   mocha.line += ` [${secondsSince(t0)}s wall]`;
   let tsc = null;
@@ -187,7 +197,10 @@ async function main() {
     return;
   }
   const results = [];
-  for (const major of opts.majors) results.push(await run(nodeBinary(major), { files: opts.files }));
+  const here = majorOf(process.version);
+  for (const major of opts.majors) {
+    results.push(await run(nodeBinary(major), { files: opts.files, sourceBuild: major === here }));
+  }
   if (!report(results)) process.exitCode = 1;
 }
 

@@ -13,8 +13,9 @@
 // Steps 6 and 7 run on this Node, then on every other supported major
 // (scripts/node-versions.js: Node 20, 22, 24 and 26, each installed once from
 // the npm registry's node@<major> package), and fail the run after the last
-// one if any failed. The other steps run once, on this Node: the addon is
-// Node-API 8, one binary for every Node.
+// one if any failed. The other steps, and the Mocha test that compiles the
+// addon from a tarball, run once, on this Node: the addon is Node-API 8, one
+// binary for every Node.
 // NATIVEPOOL_QUICK=1 skips steps 3, 4, 5 and 8 and the other Nodes (for the
 // edit-test loop). NATIVEPOOL_NODE_VERSIONS=24,26 runs steps 6 and 7 on
 // exactly those majors.
@@ -59,8 +60,9 @@ if (!versions.SUPPORTED.includes(here)) console.log(`\nnote: this Node (${proces
 (async () => {
   const results = [];
   for (const [i, major] of versions.majorsToTest().entries()) {
-    // the first Node gets the spec reporter; the others print dots and failures
-    results.push(await versions.run(versions.nodeBinary(major), { reporter: i === 0 ? 'spec' : 'dot' }));
+    // the first Node gets the spec reporter and the from-source build test;
+    // the others print dots and failures
+    results.push(await versions.run(versions.nodeBinary(major), { reporter: i === 0 ? 'spec' : 'dot', sourceBuild: i === 0 }));
   }
   if (!versions.report(results)) {
     console.error('=== mocha/types FAILED on a Node version (above)');
