@@ -12,3 +12,9 @@ export async function onStack(): Promise<void> {
   const pool = stack.use(new Pool({ filename: __dirname + '/worker.js' }));
   await pool.run(1);
 }
+
+// `using` (sync): index.d.ts declares [Symbol.dispose] (it starts close()).
+export function scopedSync(): void {
+  using pool = new Pool({ filename: __dirname + '/worker.js' });
+  void pool.queueSize;
+}
