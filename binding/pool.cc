@@ -420,10 +420,8 @@ Napi::Value NativePool::CancelMany(const Napi::CallbackInfo& info) {
       TaskLeft(env);
       switch (r) {
         case CancelResult::kNotStarted:
-          delete t;
-          break;
         case CancelResult::kRemoved:
-          break;  // the tombstone is freed by whoever pops it
+          break;  // a tombstone: it comes back through drain() and is freed there
         case CancelResult::kRunning:
           out.Set(nout++, Napi::Number::New(env, holder));
           t->settled_early = true;
@@ -461,13 +459,12 @@ Napi::Value NativePool::Cancel(const Napi::CallbackInfo& info) {
   TaskLeft(env);
   // A timed-out attempt may run again: keep its bytes (the attempt itself
   // may still be in flight, so copy unless it was handed back).
-  if (t->retain) Retain(t, r == CancelResult::kNotStarted);
+  // (copied: a consumer may be reading the payload right now)
+  if (t->retain) Retain(t, true);
   switch (r) {
     case CancelResult::kNotStarted:
-      delete t;  // handed back: in no queue, held by nobody
-      break;
     case CancelResult::kRemoved:
-      break;  // the tombstone is freed by whoever pops it
+      break;  // a tombstone: it comes back through drain() and is freed there
     case CancelResult::kRunning:
     case CancelResult::kFinished:
       t->settled_early = true;  // it comes back through drain(), unsettled

@@ -206,6 +206,8 @@ bool PoolCore::complete(Consumer& c, uint32_t slot, Status status, Bytes&& resul
   {
     std::lock_guard<std::mutex> lock(c.mu);
     if (slot >= c.capacity || c.held[slot] == nullptr) return false;
+    // A slot the owner cancelled (not started) is released, never completed.
+    if (c.words[slot].load(std::memory_order_relaxed) == static_cast<int32_t>(SlotState::kCancelled)) return false;
     t = c.held[slot];
     c.held[slot] = nullptr;
     c.words[slot].store(static_cast<int32_t>(SlotState::kFree), std::memory_order_relaxed);
@@ -229,12 +231,21 @@ bool PoolCore::complete(Consumer& c, uint32_t slot, Status status, Bytes&& resul
 }
 
 bool PoolCore::release(Consumer& c, uint32_t slot) {
-  std::lock_guard<std::mutex> lock(c.mu);
-  if (slot >= c.capacity || c.held[slot] != nullptr) return false;
-  if (c.words[slot].load(std::memory_order_relaxed) != static_cast<int32_t>(SlotState::kCancelled))
-    return false;
-  c.words[slot].store(static_cast<int32_t>(SlotState::kFree), std::memory_order_relaxed);
-  c.free_slots.push_back(slot);
+  Task* t;
+  {
+    std::lock_guard<std::mutex> lock(c.mu);
+    if (slot >= c.capacity || c.held[slot] == nullptr) return false;
+    if (c.words[slot].load(std::memory_order_relaxed) != static_cast<int32_t>(SlotState::kCancelled))
+      return false;
+    t = c.held[slot];
+    c.held[slot] = nullptr;
+    c.words[slot].store(static_cast<int32_t>(SlotState::kFree), std::memory_order_relaxed);
+    c.free_slots.push_back(slot);
+  }
+  // The consumer is done with it (it may have been decoding it when the
+  // owner cancelled it): back to the owner as a tombstone, to be freed.
+  t->status = Status::kCancelled;
+  finish(t);
   return true;
 }
 
@@ -256,12 +267,14 @@ CancelResult PoolCore::cancel(Task* t, ConsumerId* holder) {
         // seq_cst: races with the consumer's start CAS on the same word.
         if (c->words[slot].compare_exchange_strong(
                 expected, static_cast<int32_t>(SlotState::kCancelled), std::memory_order_seq_cst)) {
-          // Not started: the slot stays reserved until the consumer skips it.
-          c->held[slot] = nullptr;
+          // Not started: it stays in the slot (the consumer may be reading
+          // its payload right now) until the consumer skips it; release()
+          // then hands it back to the owner as a tombstone.
           t->state.store(static_cast<uint32_t>(TaskState::kDone), std::memory_order_relaxed);
           metrics_.on_cancelled();
           return CancelResult::kNotStarted;
         }
+        if (expected == static_cast<int32_t>(SlotState::kCancelled)) return CancelResult::kNotStarted;  // twice
         // Finished, its result on the way (kCompleting): nothing to stop.
         if (expected == static_cast<int32_t>(SlotState::kCompleting)) return CancelResult::kFinished;
         *holder = c->id;
@@ -319,6 +332,7 @@ void PoolCore::take_queued(std::vector<Task*>* out, size_t keep) {
 size_t PoolCore::abandon(Consumer& c) {
   std::vector<Task*> orphans;
   std::vector<Task*> unstarted;
+  std::vector<Task*> cancelled;  // the owner cancelled them; they await release()
   const bool shut = scheduler_.is_shutdown();
   {
     std::lock_guard<std::mutex> lock(c.mu);
@@ -337,6 +351,8 @@ size_t PoolCore::abandon(Consumer& c) {
         // release: pairs with the acquire load in cancel().
         t->state.store(static_cast<uint32_t>(shut ? TaskState::kDone : TaskState::kQueued),
                        std::memory_order_release);
+      } else if (expected == static_cast<int32_t>(SlotState::kCancelled)) {
+        cancelled.push_back(t);
       } else {
         orphans.push_back(t);
         t->state.store(static_cast<uint32_t>(TaskState::kDone), std::memory_order_relaxed);
@@ -357,6 +373,10 @@ size_t PoolCore::abandon(Consumer& c) {
       // owner may turn it into a tombstone before a consumer pops it).
       scheduler_.push(t);
     }
+  }
+  for (Task* t : cancelled) {
+    t->status = Status::kCancelled;  // a tombstone: its owner settled it already
+    finish(t);
   }
   for (Task* t : orphans) {
     t->status = Status::kWorkerExited;

@@ -126,10 +126,12 @@ class PoolCore {
   Task* drain() { return completions_.drain(); }
   // Best-effort: something is waiting for drain() (the main side's poll).
   bool completions_pending() const { return !completions_.empty_approx(); }
-  // Exact cancellation (see CancelResult). kNotStarted hands `t` back to the
-  // owner (in no queue, held by nobody); kRunning writes the consumer running
-  // it to *holder; kRemoved leaves a tombstone that comes back through
-  // drain() or take_queued(); kFinished: it is, or will be, in drain().
+  // Exact cancellation (see CancelResult). The owner never frees `t` here:
+  // kRemoved leaves a tombstone in the lanes and kNotStarted one in its
+  // consumer's slot (the consumer may be reading its payload; release()
+  // hands it back), both come back through drain() (or take_queued()) with
+  // status kCancelled; kRunning writes the consumer running it to *holder;
+  // kFinished: it is, or will be, in drain().
   CancelResult cancel(Task* t, ConsumerId* holder);
   // True if a consumer is running `t` now (held, slot word kRunning): writes
   // the consumer and the slot. For timeouts: the consumer's thread stamps
@@ -154,7 +156,8 @@ class PoolCore {
   // Completes the task in `slot` with `status`; `result` is moved in.
   // Returns false if the slot is not held (abandoned, cancelled or bad slot).
   bool complete(Consumer& c, uint32_t slot, Status status, Bytes&& result);
-  // The consumer skipped a slot whose word it found kCancelled: frees it.
+  // The consumer skipped a slot whose word it found kCancelled: frees the
+  // slot and hands the task back to the owner as a tombstone.
   bool release(Consumer& c, uint32_t slot);
   // Fails every held task the consumer had started with kWorkerExited, puts
   // the ones it had not started back in line (kShutdown after shutdown), and

@@ -2,9 +2,9 @@
 //
 // Ownership: the submitting thread (the owner: the pool's JS thread)
 // allocates a Task, pushes it into the Scheduler, and frees it after it comes
-// back out of the CompletionQueue, or after PoolCore::cancel() handed it back
-// (CancelResult::kNotStarted). Consumers only borrow it between take() and
-// complete().
+// back out of the CompletionQueue (a cancelled one comes back too, as a
+// tombstone). Consumers only borrow it between take() and complete() or
+// release().
 //
 // Task::state (who owns the task now):
 //
@@ -59,7 +59,7 @@ enum class Status : uint32_t {
 // lib/protocol.js (CANCEL).
 enum class CancelResult : uint32_t {
   kRemoved = 0,     // was queued: it stays in the lanes as a tombstone and never runs
-  kNotStarted = 1,  // was held by a consumer that had not started it: the owner has it back
+  kNotStarted = 1,  // was held by a consumer that had not started it: it skips it, and it comes back as a tombstone
   kRunning = 2,     // a consumer is running it: only stopping that consumer stops it
   kFinished = 3,    // it completed (or failed); its result is on the way to the owner
 };
