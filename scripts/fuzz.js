@@ -70,7 +70,7 @@ handMade.forEach((b, i) => fs.writeFileSync(path.join(seeds, `hand-${i}`), Buffe
 let generated = 0;
 const addonPath = path.join(root, 'build', 'Release', 'nativepool.node');
 if (fs.existsSync(addonPath)) {
-  const { wireEncode } = require(addonPath);
+  const { wireEncode } = require(path.join(root, 'lib', 'binding.js')); // initializes the addon
   const { generateValues } = require(path.join(root, 'test', 'js', 'helpers', 'gen-values.js'));
   for (const v of generateValues({ seed: 0xf022, count: 400, maxDepth: 4, cloneableOnly: true })) {
     const bytes = wireEncode(v);
