@@ -5,7 +5,7 @@
 const os = require('node:os');
 const { pathToFileURL } = require('node:url');
 const path = require('node:path');
-const { invalid: invalidValue, readOwn } = require('./validate');
+const { invalid: invalidValue, readOwn, unknownKey } = require('./validate');
 const { normalizeRetry } = require('./retry');
 
 const is = {
@@ -239,11 +239,26 @@ const RUN_OPTIONS = ['name', 'filename', 'transferList', 'signal', 'priority', '
  */
 function validateRunOptions(options) {
   if (!is.plainObject(options)) return { error: invalid('options', 'an object', options, TypeError, 'options must be an object') };
-  let g;
+  // Own properties only, into an object of fixed shape (run()'s hot path:
+  // the generic readOwn builds a dictionary-mode object per call).
+  const g = { name: undefined, filename: undefined, transferList: undefined, signal: undefined, priority: undefined, timeout: undefined, retry: undefined };
   try {
-    g = readOwn(options, RUN_OPTIONS, 'run() option');
+    const keys = Object.keys(options);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      switch (key) {
+        case 'name': g.name = options.name; break;
+        case 'filename': g.filename = options.filename; break;
+        case 'transferList': g.transferList = options.transferList; break;
+        case 'signal': g.signal = options.signal; break;
+        case 'priority': g.priority = options.priority; break;
+        case 'timeout': g.timeout = options.timeout; break;
+        case 'retry': g.retry = options.retry; break;
+        default: return { error: unknownKey('run() option', key, RUN_OPTIONS) };
+      }
+    }
   } catch (err) {
-    return { error: err };
+    return { error: err }; // a getter or a Proxy that throws
   }
   // Piscina's sentences for these are about "arguments".
   if (g.name !== undefined && g.name !== null && (!is.string(g.name) || g.name.length === 0)) {

@@ -252,6 +252,7 @@ class Pool extends EventEmitter {
    * { error, reason } to reject with (reason: stats().rejected's key).
    */
   #taskSpec(options) {
+    if (options === undefined || options === null) return this.#defaultSpec();
     const o = this.#options;
     let handler = this.#defaultHandler;
     let href = o.filename;
@@ -261,33 +262,46 @@ class Pool extends EventEmitter {
     let transferList;
     let timeout = o.timeout;
     let retry = o.retry;
-    if (options !== undefined && options !== null) {
-      const read = validateRunOptions(options);
-      if (read.error) return { error: read.error, reason: 'invalid' };
-      const g = read.options;
-      if ((g.filename !== undefined && g.filename !== null) || g.name) {
-        if (g.filename !== undefined && g.filename !== null) {
-          try {
-            href = toFileHref('options.filename', g.filename);
-          } catch (err) {
-            return { error: err, reason: 'invalid' };
-          }
+    const read = validateRunOptions(options);
+    if (read.error) return { error: read.error, reason: 'invalid' };
+    const g = read.options;
+    if ((g.filename !== undefined && g.filename !== null) || g.name) {
+      if (g.filename !== undefined && g.filename !== null) {
+        try {
+          href = toFileHref('options.filename', g.filename);
+        } catch (err) {
+          return { error: err, reason: 'invalid' };
         }
-        if (!href) return { error: errors.noFilename(), reason: 'invalid' };
-        name = g.name || o.name;
-        handler = this.#handlerIndex(href, name);
       }
-      signal = g.signal || null;
-      if (signal && signal.aborted) return { error: errors.aborted(signal.reason), reason: 'aborted' };
-      if (g.priority !== undefined) {
-        lane = Math.min(o.lanes - 1, Math.max(0, this.#defaultLane - Math.round(g.priority)));
-      }
-      transferList = g.transferList;
-      if (g.timeout !== undefined) timeout = g.timeout;
-      if ('retry' in g) retry = g.retry;
+      if (!href) return { error: errors.noFilename(), reason: 'invalid' };
+      name = g.name || o.name;
+      handler = this.#handlerIndex(href, name);
     }
+    signal = g.signal || null;
+    if (signal && signal.aborted) return { error: errors.aborted(signal.reason), reason: 'aborted' };
+    if (g.priority !== undefined) {
+      lane = Math.min(o.lanes - 1, Math.max(0, this.#defaultLane - Math.round(g.priority)));
+    }
+    transferList = g.transferList;
+    if (g.timeout !== undefined) timeout = g.timeout;
+    if (g.retry !== undefined) retry = g.retry; // null: no retries
     if (handler < 0) return { error: errors.noFilename(), reason: 'invalid' };
     return { error: undefined, handler, href, name, lane, signal, transferList, timeout, retry };
+  }
+
+  // The spec of a run() without options: the same every time (the
+  // defaults are fixed at construction), so it is built once. Nobody
+  // writes to a spec.
+  #defaults = null;
+  #defaultSpec() {
+    if (this.#defaults !== null) return this.#defaults;
+    const o = this.#options;
+    const handler = this.#defaultHandler;
+    const spec = handler < 0
+      ? { error: errors.noFilename(), reason: 'invalid' }
+      : { error: undefined, handler, href: o.filename, name: o.name, lane: this.#defaultLane, signal: null, transferList: undefined, timeout: o.timeout, retry: o.retry };
+    if (handler >= 0) this.#defaults = Object.freeze(spec);
+    return spec;
   }
 
   #handlerIndex(href, name) {

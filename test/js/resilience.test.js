@@ -87,6 +87,14 @@ describe('resilience', function () {
       assert.strictEqual(Atomics.load(counters, 2), 2);
     });
 
+    it('keeps the pool default for retry: undefined and turns it off for retry: null', async () => {
+      const { pool, counters } = make({ retry: { attempts: 3 } });
+      assert.strictEqual(await pool.run({ key: 10, failures: 2 }, { name: 'flaky', retry: undefined }), 3);
+      const err = await rejection(pool.run({ key: 11, failures: 2 }, { name: 'flaky', retry: null }));
+      assert.strictEqual(err.code, 'E_FLAKY');
+      assert.strictEqual(Atomics.load(counters, 11), 1, 'retry: null ran it once');
+    });
+
     it('waits the exponential delays between attempts', async () => {
       const { pool } = make();
       const delays = [];

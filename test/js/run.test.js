@@ -139,6 +139,15 @@ for (const runtime of RUNTIMES) {
         assert.match((await rejection(pool.run(1, { transferList: 'x' }))).message, /options\.transferList/);
       });
 
+      it('rejects (never throws) when reading a run option throws, and keeps serving', async function () {
+        const pool = pools.make({ filename: fixture('echo.js'), minThreads: 0, maxThreads: 1 });
+        const boom = new Error('getter');
+        let promise;
+        assert.doesNotThrow(() => { promise = pool.run(1, { get name() { throw boom; } }); });
+        assert.strictEqual(await rejection(promise), boom);
+        assert.equal(await pool.run(2), 2);
+      });
+
       it('accepts null and undefined run options', async function () {
         const pool = pools.make({ filename: fixture('echo.js'), maxThreads: 1 });
         assert.equal(await pool.run(1, null), 1);
