@@ -191,17 +191,23 @@ bool NativePool::SettlePending() const {
   return carry_at_ < carry_.size() || core_->completions_pending();
 }
 
-// One JS call per chunk: meta = [id, status, consumer, ...], values[i] the
-// i-th value.
+// One JS call per chunk: settle(meta, ...values), meta = [id, status,
+// consumer, ...], values[i] the i-th task's value.
 // Every task is freed here, whatever lib does; a throw from lib is rethrown
 // after the whole batch was handed over.
 void NativePool::SettleTasks(Napi::Env env, std::vector<Task*>& tasks) {
   Napi::Value first_error;
+  const napi_value undefined = env.Undefined();
+  std::vector<napi_value> args;
+  std::vector<std::unique_ptr<Task>> owned;
+  std::vector<Task*> chunk;
+  owned.reserve(std::min(tasks.size(), kSettleChunk));
+  chunk.reserve(std::min(tasks.size(), kSettleChunk));
   size_t at = 0;
   while (at < tasks.size()) {
     Napi::HandleScope scope(env);
-    std::vector<std::unique_ptr<Task>> owned;
-    std::vector<Task*> chunk;
+    owned.clear();  // frees the previous chunk's tasks
+    chunk.clear();
     for (; at < tasks.size() && chunk.size() < kSettleChunk; ++at) {
       Task* t = tasks[at];
       owned.emplace_back(t);
@@ -219,7 +225,11 @@ void NativePool::SettleTasks(Napi::Env env, std::vector<Task*>& tasks) {
       poll_->Observe(now > last->enqueue_ns ? now - last->enqueue_ns : 0);
     }
     Napi::Float64Array meta = Napi::Float64Array::New(env, chunk.size() * kSettleStride);
-    Napi::Array values = Napi::Array::New(env, chunk.size());
+    // The values travel as the call's arguments after meta: filling an
+    // array element by element through the API costs a property store on
+    // V8's slow path per task; arguments are copied onto the stack.
+    args.assign(1 + chunk.size(), undefined);
+    args[0] = meta;
     double* m = meta.Data();
     for (size_t i = 0; i < chunk.size(); ++i) {
       Task* t = chunk[i];
@@ -227,10 +237,10 @@ void NativePool::SettleTasks(Napi::Env env, std::vector<Task*>& tasks) {
       Status status = t->status;
       if (!t->result.empty()) {
         try {
-          values.Set(i, Decode(env, t->result.data(), t->result.size(), side_));
+          args[1 + i] = Decode(env, t->result.data(), t->result.size(), side_);
         } catch (const Napi::Error& e) {
           if (e.Value().IsEmpty()) throw;  // the environment is going away
-          values.Set(i, e.Value());
+          args[1 + i] = e.Value();
           status = Status::kError;
         }
       }
@@ -241,7 +251,7 @@ void NativePool::SettleTasks(Napi::Env env, std::vector<Task*>& tasks) {
     }
     if (settle_.IsEmpty()) continue;  // released: nobody is listening any more
     try {
-      settle_.Call({meta, values});
+      settle_.Call(args);
     } catch (const Napi::Error& e) {
       if (e.Value().IsEmpty()) throw;
       if (first_error.IsEmpty()) first_error = e.Value();

@@ -68,7 +68,7 @@ class Pool extends EventEmitter {
     this.#options = o;
     this.#defaultLane = Math.floor((o.lanes - 1) / 2);
     this.#channel = new MainChannel(() => this.#workers.ports());
-    this.#native = new binding.NativePool((meta, values) => this.#tasks.settleBatch(meta, values), {
+    this.#native = new binding.NativePool((meta, ...values) => this.#tasks.settleBatch(meta, values), {
       lanes: o.lanes,
       weights: o.laneWeights,
       parkSpinNs: TUNING.PARK_SPIN_NS,

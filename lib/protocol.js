@@ -54,9 +54,10 @@ const HANDLER_EXCLUSIVE = 1 << 30;
 const SUBMIT = Object.freeze({ TRACK: 1, RETAIN: 2, EXCLUSIVE: 4 });
 
 /**
- * The binding settles a batch with settle(meta, values): meta is a
+ * The binding settles a batch with settle(meta, ...values): meta is a
  * Float64Array of SETTLE_STRIDE numbers per task [id, status, consumer]
- * (consumer: the one that held it, or -1), values[i] the i-th task's value.
+ * (consumer: the one that held it, or -1), values[i] the i-th task's value
+ * (passed as arguments, at most 1,024 of them per call).
  */
 const SETTLE_STRIDE = 3;
 

@@ -14,6 +14,8 @@
 // started (slot word TAKEN -> RUNNING) or skipped (CANCELLED: port.release)
 // before the next take.
 const v8 = require('node:v8');
+// Bound once: the global `performance` is a lazy accessor, read per task otherwise.
+const { performance } = require('node:perf_hooks');
 const { SLOT, TAKE_STRIDE, BAD_VALUE, HANDLER_EXCLUSIVE, TUNING, GAUGE } = require('./protocol');
 const { errors, wrapThrown, cloneableOrDescribed, isErrorLike, describeValue } = require('./errors');
 const { isMovable, takeTransferables } = require('./transfer');
