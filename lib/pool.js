@@ -189,8 +189,7 @@ class Pool extends EventEmitter {
     }
     if (moved) moved.commit();
     record.lane = lane;
-    record.tracked = tracked;
-    record.flags = flags;
+    record.flags = flags; // record.tracked reads SUBMIT.TRACK from here
     record.timeout = timeout;
     record.retry = retry;
     this.#tasks.add(record, signal);

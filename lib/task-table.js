@@ -12,6 +12,23 @@ const { shouldRetry, retryDelay } = require('./retry');
 const { Counters, OUTCOME } = require('./figures');
 const { settleTraced } = require('./tracing');
 
+// What only some tasks have (a signal, a timeout, retries, a tracing
+// context): kept off TaskRecord so the common task stays small. A record in
+// a burst of 100,000 lives through several scavenges; every field it
+// carries is copied each time.
+class TaskExtras {
+  constructor() {
+    this.signal = null;
+    this.onAbort = null;
+    this.timeout = Infinity;
+    this.retry = null; // lib/retry.js policy
+    this.attempts = 1;
+    this.retryTimer = null;
+    this.context = null; // lib/tracing.js: its tracing context, when traced
+  }
+}
+const NO_EXTRAS = Object.freeze(new TaskExtras());
+
 class TaskRecord extends AsyncResource {
   constructor(id, resolve, reject) {
     // Piscina's resource type, so tools that filter on it see our tasks.
@@ -19,18 +36,36 @@ class TaskRecord extends AsyncResource {
     this.id = id;
     this.resolve = resolve;
     this.reject = reject;
-    this.signal = null;
-    this.onAbort = null;
-    this.lane = 0;
-    this.tracked = false; // the binding can cancel it (signal, timeout, retry)
     this.flags = 0; // lib/protocol.js SUBMIT
-    this.timeout = Infinity;
-    this.retry = null; // lib/retry.js policy
-    this.attempts = 1;
+    this.lane = 0;
     this.live = true; // an attempt is in flight (false while a retry waits)
-    this.retryTimer = null;
-    this.context = null; // lib/tracing.js: its tracing context, when traced
+    this.extras = NO_EXTRAS; // a TaskExtras of its own once one is set
   }
+
+  /** The binding can cancel it (signal, timeout, retry). */
+  get tracked() {
+    return (this.flags & SUBMIT.TRACK) !== 0;
+  }
+
+  #own() {
+    if (this.extras === NO_EXTRAS) this.extras = new TaskExtras();
+    return this.extras;
+  }
+
+  get signal() { return this.extras.signal; }
+  set signal(v) { if (v !== this.extras.signal) this.#own().signal = v; }
+  get onAbort() { return this.extras.onAbort; }
+  set onAbort(v) { if (v !== this.extras.onAbort) this.#own().onAbort = v; }
+  get timeout() { return this.extras.timeout; }
+  set timeout(v) { if (v !== this.extras.timeout) this.#own().timeout = v; }
+  get retry() { return this.extras.retry; }
+  set retry(v) { if (v !== this.extras.retry) this.#own().retry = v; }
+  get attempts() { return this.extras.attempts; }
+  set attempts(v) { if (v !== this.extras.attempts) this.#own().attempts = v; }
+  get retryTimer() { return this.extras.retryTimer; }
+  set retryTimer(v) { if (v !== this.extras.retryTimer) this.#own().retryTimer = v; }
+  get context() { return this.extras.context; }
+  set context(v) { if (v !== this.extras.context) this.#own().context = v; }
 }
 
 function listen(signal, fn) {
