@@ -33,7 +33,7 @@ Napi::Function NativePool::Define(Napi::Env env) {
       InstanceMethod<&NativePool::SubmitMany>("submitMany"),
       InstanceMethod<&NativePool::CancelMany>("cancelMany"),
       InstanceMethod<&NativePool::Cancel>("cancel"),
-      InstanceMethod<&NativePool::RunningAt>("runningAt"),
+      InstanceMethod<&NativePool::RunningTasks>("runningTasks"),
       InstanceMethod<&NativePool::Resubmit>("resubmit"),
       InstanceMethod<&NativePool::Forget>("forget"),
       InstanceMethod<&NativePool::AddConsumer>("addConsumer"),
@@ -281,8 +281,8 @@ Napi::Value NativePool::AddHandler(const Napi::CallbackInfo& info) {
 }
 
 void NativePool::Untrack(Task* t) {
-  auto it = tracked_.find(t->id);
-  if (it != tracked_.end() && it->second == t) tracked_.erase(it);
+  Task** tracked = tracked_.find(t->id);
+  if (tracked != nullptr && *tracked == t) tracked_.erase(t->id);
 }
 
 void NativePool::ForgetInBatch(Task* t) {
@@ -317,7 +317,7 @@ Napi::Value NativePool::Submit(const Napi::CallbackInfo& info) {
   Encode(env, info[3], t->payload, side_, info.Length() > 5 ? info[5] : Napi::Value());
   t->retain = (flags & kSubmitRetain) != 0;
   t->exclusive = (flags & kSubmitExclusive) != 0;
-  if (flags & kSubmitTrack) tracked_[t->id] = t.get();
+  if (flags & kSubmitTrack) tracked_.put(t->id, t.get());
   if (live_++ == 0 && !bell_refed_) {
     bell_.Ref(env);
     bell_refed_ = true;
@@ -455,15 +455,15 @@ Napi::Value NativePool::Cancel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint64_t id = CheckedUint64(env, info[0], "id");
   Napi::Array out = Napi::Array::New(env, 2);
-  auto it = tracked_.find(id);
-  if (it == tracked_.end()) {
+  Task** tracked = tracked_.find(id);
+  if (tracked == nullptr) {
     // Not cancellable (never tracked) or already handed to lib in this batch.
     out.Set(0u, Napi::Number::New(env, static_cast<double>(CancelResult::kFinished)));
     out.Set(1u, Napi::Number::New(env, -1));
     return out;
   }
-  Task* t = it->second;
-  tracked_.erase(it);
+  Task* t = *tracked;
+  tracked_.erase(id);
   PoolCore::ConsumerId holder = 0;
   CancelResult r = core_->cancel(t, &holder);
   TaskLeft(env);
@@ -485,18 +485,18 @@ Napi::Value NativePool::Cancel(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// runningAt(id) -> [consumer, slot] while a worker runs tracked task `id`,
-// else null (queued, held but not started, done, or not tracked).
-Napi::Value NativePool::RunningAt(const Napi::CallbackInfo& info) {
+// runningTasks() -> Float64Array [id, consumer, slot, ...]: every task a
+// worker is running now (the timeout check's input).
+Napi::Value NativePool::RunningTasks(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto it = tracked_.find(CheckedUint64(env, info[0], "id"));
-  if (it == tracked_.end()) return env.Null();
-  PoolCore::ConsumerId holder = 0;
-  uint32_t slot = 0;
-  if (!core_->running(it->second, &holder, &slot)) return env.Null();
-  Napi::Array out = Napi::Array::New(env, 2);
-  out.Set(0u, Napi::Number::New(env, holder));
-  out.Set(1u, Napi::Number::New(env, slot));
+  core_->running_tasks(&running_);
+  Napi::Float64Array out = Napi::Float64Array::New(env, running_.size() * 3);
+  double* d = out.Data();
+  for (size_t i = 0; i < running_.size(); ++i) {
+    d[3 * i] = static_cast<double>(running_[i].id);
+    d[3 * i + 1] = static_cast<double>(running_[i].consumer);
+    d[3 * i + 2] = static_cast<double>(running_[i].slot);
+  }
   return out;
 }
 
@@ -519,7 +519,7 @@ Napi::Value NativePool::Resubmit(const Napi::CallbackInfo& info) {
   t->retain = (flags & kSubmitRetain) != 0;
   t->exclusive = (flags & kSubmitExclusive) != 0;
   retained_.erase(it);
-  if (flags & kSubmitTrack) tracked_[id] = t.get();
+  if (flags & kSubmitTrack) tracked_.put(id, t.get());
   if (live_++ == 0 && !bell_refed_) {
     bell_.Ref(env);
     bell_refed_ = true;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "codec.h"
+#include "id_table.h"
 #include "poll.h"
 #include "pool_core.h"
 
@@ -35,7 +36,7 @@ class NativePool : public Napi::ObjectWrap<NativePool> {
   Napi::Value SubmitMany(const Napi::CallbackInfo& info);
   Napi::Value CancelMany(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
-  Napi::Value RunningAt(const Napi::CallbackInfo& info);
+  Napi::Value RunningTasks(const Napi::CallbackInfo& info);
   Napi::Value Resubmit(const Napi::CallbackInfo& info);
   Napi::Value Forget(const Napi::CallbackInfo& info);
   Napi::Value AddConsumer(const Napi::CallbackInfo& info);
@@ -70,12 +71,13 @@ class NativePool : public Napi::ObjectWrap<NativePool> {
   std::shared_ptr<PoolCore> core_;
   std::unique_ptr<CompletionPoll> poll_;  // binding/poll.h: settles due results before the loop sleeps
   Napi::FunctionReference settle_;
+  std::vector<PoolCore::RunningTask> running_;  // RunningTasks()'s scratch
   SideHooks side_;  // lib/channel.js: SharedArrayBuffers and the side channel
   Bell bell_;
   bool bell_open_ = false;
   bool bell_refed_ = false;
   uint64_t live_ = 0;  // attempts submitted, not yet settled in JS
-  std::unordered_map<uint64_t, Task*> tracked_;  // tasks that may be cancelled
+  IdTable<Task*> tracked_;  // tasks that may be cancelled
   // Payloads of failed attempts that may run again (retries), by task id.
   struct Retained {
     uint32_t handler;

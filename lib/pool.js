@@ -77,6 +77,7 @@ class Pool extends EventEmitter {
     });
     const timeouts = new TimeoutWatch(
       this.#native,
+      (id) => this.#tasks.get(id),
       (consumer, slot) => this.#workers.startOf(consumer, slot),
       (record) => this.#tasks.timeout(record),
     );

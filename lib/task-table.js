@@ -12,15 +12,14 @@ const { shouldRetry, retryDelay } = require('./retry');
 const { Counters, OUTCOME } = require('./figures');
 const { settleTraced } = require('./tracing');
 
-// What only some tasks have (a signal, a timeout, retries, a tracing
-// context): kept off TaskRecord so the common task stays small. A record in
-// a burst of 100,000 lives through several scavenges; every field it
-// carries is copied each time.
+// What only some tasks have (a signal, retries, a tracing context): kept
+// off TaskRecord so the common task stays small. A record in a burst of
+// 100,000 lives through several scavenges; every field it carries is
+// copied each time.
 class TaskExtras {
   constructor() {
     this.signal = null;
     this.onAbort = null;
-    this.timeout = Infinity;
     this.retry = null; // lib/retry.js policy
     this.attempts = 1;
     this.retryTimer = null;
@@ -38,6 +37,7 @@ class TaskRecord extends AsyncResource {
     this.reject = reject;
     this.flags = 0; // lib/protocol.js SUBMIT
     this.lane = 0;
+    this.timeout = Infinity; // a field: a pool-wide timeout gives every task one
     this.live = true; // an attempt is in flight (false while a retry waits)
     this.extras = NO_EXTRAS; // a TaskExtras of its own once one is set
   }
@@ -56,8 +56,6 @@ class TaskRecord extends AsyncResource {
   set signal(v) { if (v !== this.extras.signal) this.#own().signal = v; }
   get onAbort() { return this.extras.onAbort; }
   set onAbort(v) { if (v !== this.extras.onAbort) this.#own().onAbort = v; }
-  get timeout() { return this.extras.timeout; }
-  set timeout(v) { if (v !== this.extras.timeout) this.#own().timeout = v; }
   get retry() { return this.extras.retry; }
   set retry(v) { if (v !== this.extras.retry) this.#own().retry = v; }
   get attempts() { return this.extras.attempts; }
@@ -204,6 +202,11 @@ class TaskTable {
 
   records() {
     return this.#records.values();
+  }
+
+  /** The record of task `id` while it is in the table. */
+  get(id) {
+    return this.#records.get(id);
   }
 
   /** Takes the record out of the table: whoever gets it settles it. */

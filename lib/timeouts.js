@@ -7,22 +7,29 @@
 const MIN_TICK_MS = 1;
 const MAX_TICK_MS = 50;
 
+// Each tick asks the core which tasks are running (at most one per worker
+// slot) and looks those up in the task table, so a tick costs the same with
+// 100,000 tasks queued as with none, and a task with a timeout costs a
+// counter, not an entry of its own.
 class TimeoutWatch {
-  #records = new Set(); // records with a finite timeout
+  #watched = 0; // records in the table with a finite timeout
   #timer = null;
   #tick = MAX_TICK_MS;
   #native;
+  #recordOf; // id -> the task table's record, or undefined
   #startOf; // (consumer, slot) -> start stamp (ms) or 0
-  #expired; // (record, consumer) -> void
+  #expired; // (record) -> void
 
-  constructor(native, startOf, expired) {
+  constructor(native, recordOf, startOf, expired) {
     this.#native = native;
+    this.#recordOf = recordOf;
     this.#startOf = startOf;
     this.#expired = expired;
   }
 
+  /** A record with a finite timeout entered the table. */
   add(record) {
-    this.#records.add(record);
+    this.#watched++;
     // Check about ten times per timeout (the precision), within bounds.
     const tick = Math.max(MIN_TICK_MS, Math.min(MAX_TICK_MS, Math.floor(record.timeout / 10)));
     if (this.#timer === null || tick < this.#tick) {
@@ -33,8 +40,10 @@ class TimeoutWatch {
     }
   }
 
-  delete(record) {
-    if (!this.#records.delete(record) || this.#records.size > 0) return;
+  /** A record add()ed before left the table. */
+  delete() {
+    if (--this.#watched > 0) return;
+    this.#watched = 0;
     clearInterval(this.#timer);
     this.#timer = null;
     this.#tick = MAX_TICK_MS;
@@ -42,19 +51,20 @@ class TimeoutWatch {
 
   #check() {
     const now = performance.timeOrigin + performance.now();
-    for (const record of this.#records) {
-      if (!record.live) continue; // between attempts
-      const at = this.#native.runningAt(record.id);
-      if (at === null) continue; // queued, or held but not started
-      const start = this.#startOf(at[0], at[1]);
-      if (start > 0 && now - start >= record.timeout) this.#expired(record, at[0]);
+    const running = this.#native.runningTasks(); // [id, consumer, slot, ...]
+    for (let i = 0; i < running.length; i += 3) {
+      const record = this.#recordOf(running[i]);
+      // No timeout, between attempts, or settled already.
+      if (record === undefined || record.timeout === Infinity || !record.live) continue;
+      const start = this.#startOf(running[i + 1], running[i + 2]);
+      if (start > 0 && now - start >= record.timeout) this.#expired(record);
     }
   }
 
   clear() {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
-    this.#records.clear();
+    this.#watched = 0;
   }
 }
 

@@ -291,20 +291,6 @@ CancelResult PoolCore::cancel(Task* t, ConsumerId* holder) {
   }
 }
 
-bool PoolCore::running(Task* t, ConsumerId* holder, uint32_t* slot) {
-  // acquire: as in cancel(), a task seen claimed has its holder published.
-  if (t->state.load(std::memory_order_acquire) != static_cast<uint32_t>(TaskState::kTaken)) return false;
-  std::shared_ptr<Consumer> c = consumer(t->holder.load(std::memory_order_relaxed));
-  if (!c) return false;
-  std::lock_guard<std::mutex> lock(c->mu);
-  const uint32_t s = t->slot.load(std::memory_order_relaxed);
-  if (s >= c->capacity || c->held[s] != t) return false;
-  if (c->words[s].load(std::memory_order_seq_cst) != static_cast<int32_t>(SlotState::kRunning)) return false;
-  *holder = c->id;
-  *slot = s;
-  return true;
-}
-
 void PoolCore::take_queued(std::vector<Task*>* out, size_t keep) {
   Task* batch[64];
   size_t n;
@@ -430,6 +416,26 @@ bool PoolCore::consumer_figures(ConsumerId id, ConsumerFigures* out) const {
     }
   }
   return true;
+}
+
+void PoolCore::running_tasks(std::vector<RunningTask>* out) const {
+  out->clear();
+  std::vector<std::shared_ptr<Consumer>> all;
+  {
+    std::lock_guard<std::mutex> lock(consumers_mu_);
+    all.reserve(consumers_.size());
+    for (const auto& entry : consumers_) all.push_back(entry.second);
+  }
+  for (const auto& c : all) {
+    std::lock_guard<std::mutex> lock(c->mu);
+    for (uint32_t s = 0; s < c->capacity; ++s) {
+      const Task* t = c->held[s];
+      if (t == nullptr) continue;
+      // seq_cst, as in running(): a start CAS that landed is seen.
+      if (c->words[s].load(std::memory_order_seq_cst) != static_cast<int32_t>(SlotState::kRunning)) continue;
+      out->push_back(RunningTask{t->id, c->id, s});
+    }
+  }
 }
 
 void PoolCore::finish(Task* t) {

@@ -133,10 +133,6 @@ class PoolCore {
   // status kCancelled; kRunning writes the consumer running it to *holder;
   // kFinished: it is, or will be, in drain().
   CancelResult cancel(Task* t, ConsumerId* holder);
-  // True if a consumer is running `t` now (held, slot word kRunning): writes
-  // the consumer and the slot. For timeouts: the consumer's thread stamps
-  // when it started each slot.
-  bool running(Task* t, ConsumerId* holder, uint32_t* slot);
   // Pops every queued task but the first `keep` (in service order), which go
   // back in line. Tombstones are returned as they are (status kCancelled,
   // theirs to free); the rest as kShutdown. Owner thread only.
@@ -176,6 +172,16 @@ class PoolCore {
   size_t queued_approx() const;
   // false if `id` is not a consumer (any more).
   bool consumer_figures(ConsumerId id, ConsumerFigures* out) const;
+
+  // Every task some consumer is running now (slot word kRunning): what the
+  // owner's timeout check looks at, so its cost follows the tasks running,
+  // not the tasks submitted. A snapshot: a task may finish right after.
+  struct RunningTask {
+    uint64_t id;
+    ConsumerId consumer;
+    uint32_t slot;
+  };
+  void running_tasks(std::vector<RunningTask>* out) const;
 
  private:
   void finish(Task* t);  // push to completions, ring if it went non-empty

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <set>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "test_util.h"
@@ -143,26 +144,43 @@ TEST(PoolCore, CancelOfARunningTaskNamesItsConsumer) {
   EXPECT_EQ(seen[0], static_cast<int>(Status::kWorkerExited));
 }
 
-TEST(PoolCore, RunningNamesTheConsumerAndSlotOnlyOnceTheTaskStarted) {
+TEST(PoolCore, RunningTasksListsOnlyStartedTasksWithTheirConsumerAndSlot) {
   PoolCore core(SchedulerOptions{});
-  auto c = core.add_consumer(kSlots);
-  Task* a = MakeTask(0);
-  core.submit(a);
-  PoolCore::ConsumerId holder = 0;
-  uint32_t slot = 99;
-  EXPECT_FALSE(core.running(a, &holder, &slot)) << "queued";
-  uint32_t slots[1];
-  Task* tasks[1];
-  ASSERT_EQ(core.take(*c, slots, tasks, 1, false), 1u);
-  EXPECT_FALSE(core.running(a, &holder, &slot)) << "held, not started";
-  ASSERT_TRUE(Start(*c, slots[0]));
-  ASSERT_TRUE(core.running(a, &holder, &slot));
-  EXPECT_EQ(holder, c->id);
-  EXPECT_EQ(slot, slots[0]);
-  ASSERT_TRUE(core.complete(*c, slots[0], Status::kOk, {}));
-  EXPECT_FALSE(core.running(a, &holder, &slot)) << "done";
-  std::vector<int> seen(1, -1);
-  DrainInto(core, seen);
+  auto c1 = core.add_consumer(kSlots);
+  auto c2 = core.add_consumer(kSlots);
+  for (uint64_t i = 0; i < 5; ++i) core.submit(MakeTask(i));
+  std::vector<PoolCore::RunningTask> running;
+  core.running_tasks(&running);
+  EXPECT_TRUE(running.empty()) << "queued tasks are not running";
+  uint32_t s1[2], s2[2];
+  Task* t1[2];
+  Task* t2[2];
+  ASSERT_EQ(core.take(*c1, s1, t1, 2, false), 2u);
+  ASSERT_EQ(core.take(*c2, s2, t2, 1, false), 1u);
+  core.running_tasks(&running);
+  EXPECT_TRUE(running.empty()) << "held, not started";
+  ASSERT_TRUE(Start(*c1, s1[1]));
+  ASSERT_TRUE(Start(*c2, s2[0]));
+  core.running_tasks(&running);
+  ASSERT_EQ(running.size(), 2u);
+  std::set<std::tuple<uint64_t, PoolCore::ConsumerId, uint32_t>> got;
+  for (const auto& r : running) got.emplace(r.id, r.consumer, r.slot);
+  std::set<std::tuple<uint64_t, PoolCore::ConsumerId, uint32_t>> want{
+      {t1[1]->id, c1->id, s1[1]}, {t2[0]->id, c2->id, s2[0]}};
+  EXPECT_EQ(got, want);
+  ASSERT_TRUE(core.complete(*c1, s1[1], Status::kOk, {}));
+  core.running_tasks(&running);
+  ASSERT_EQ(running.size(), 1u);
+  EXPECT_EQ(running[0].id, t2[0]->id);
+  // Tear down: finish the rest so every task is freed exactly once.
+  ASSERT_TRUE(Start(*c1, s1[0]));
+  ASSERT_TRUE(core.complete(*c1, s1[0], Status::kOk, {}));
+  ASSERT_TRUE(core.complete(*c2, s2[0], Status::kOk, {}));
+  std::vector<Task*> rest;
+  core.take_queued(&rest, 0);
+  for (Task* t : rest) delete t;
+  std::vector<int> seen(5, -1);
+  EXPECT_EQ(DrainInto(core, seen), 3u);
 }
 
 TEST(PoolCore, CancelOfACompletedTaskNotYetDrainedReportsFinished) {
