@@ -485,14 +485,23 @@ Napi::Value NativePool::Cancel(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// runningTasks() -> Float64Array [id, consumer, slot, ...]: every task a
-// worker is running now (the timeout check's input).
+// runningTasks() -> Float64Array [id, consumer, slot, ...]: every tracked
+// task a worker is running now, as its current attempt (the timeout check's
+// input). An attempt already cancelled (its worker stopped but not gone
+// yet) is left out: a retry of it has the same id and its own start.
 Napi::Value NativePool::RunningTasks(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   core_->running_tasks(&running_);
-  Napi::Float64Array out = Napi::Float64Array::New(env, running_.size() * 3);
+  size_t n = 0;
+  for (const auto& r : running_) {
+    // Pointers only compared: a task in tracked_ is alive (the owner, this
+    // thread, untracks a task before it frees it).
+    Task** current = tracked_.find(r.id);
+    if (current != nullptr && *current == r.task) running_[n++] = r;
+  }
+  Napi::Float64Array out = Napi::Float64Array::New(env, n * 3);
   double* d = out.Data();
-  for (size_t i = 0; i < running_.size(); ++i) {
+  for (size_t i = 0; i < n; ++i) {
     d[3 * i] = static_cast<double>(running_[i].id);
     d[3 * i + 1] = static_cast<double>(running_[i].consumer);
     d[3 * i + 2] = static_cast<double>(running_[i].slot);

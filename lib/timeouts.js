@@ -51,7 +51,7 @@ class TimeoutWatch {
 
   #check() {
     const now = performance.timeOrigin + performance.now();
-    const running = this.#native.runningTasks(); // [id, consumer, slot, ...]
+    const running = this.#native.runningTasks(); // [id, consumer, slot, ...] of current attempts
     for (let i = 0; i < running.length; i += 3) {
       const record = this.#recordOf(running[i]);
       // No timeout, between attempts, or settled already.

@@ -433,7 +433,7 @@ void PoolCore::running_tasks(std::vector<RunningTask>* out) const {
       if (t == nullptr) continue;
       // seq_cst, as in running(): a start CAS that landed is seen.
       if (c->words[s].load(std::memory_order_seq_cst) != static_cast<int32_t>(SlotState::kRunning)) continue;
-      out->push_back(RunningTask{t->id, c->id, s});
+      out->push_back(RunningTask{t, t->id, c->id, s});
     }
   }
 }

@@ -177,6 +177,7 @@ class PoolCore {
   // owner's timeout check looks at, so its cost follows the tasks running,
   // not the tasks submitted. A snapshot: a task may finish right after.
   struct RunningTask {
+    const Task* task;  // to compare, not to read: the consumer may finish it any time
     uint64_t id;
     ConsumerId consumer;
     uint32_t slot;

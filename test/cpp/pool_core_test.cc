@@ -164,7 +164,10 @@ TEST(PoolCore, RunningTasksListsOnlyStartedTasksWithTheirConsumerAndSlot) {
   core.running_tasks(&running);
   ASSERT_EQ(running.size(), 2u);
   std::set<std::tuple<uint64_t, PoolCore::ConsumerId, uint32_t>> got;
-  for (const auto& r : running) got.emplace(r.id, r.consumer, r.slot);
+  for (const auto& r : running) {
+    got.emplace(r.id, r.consumer, r.slot);
+    EXPECT_EQ(r.task->id, r.id);
+  }
   std::set<std::tuple<uint64_t, PoolCore::ConsumerId, uint32_t>> want{
       {t1[1]->id, c1->id, s1[1]}, {t2[0]->id, c2->id, s2[0]}};
   EXPECT_EQ(got, want);

@@ -157,6 +157,20 @@ describe("runtime: 'process'", function () {
       assert.notEqual(pool.threads[0].pid, pid);
     });
 
+    it('times out a retried attempt only by its own clock while the stopped attempt is still dying', async function () {
+      // The first attempt hangs in a child that ignores SIGTERM, so it still
+      // counts as running (with its old start) until the SIGKILL ~250 ms
+      // later; the second attempt runs 120 ms on the other child meanwhile.
+      const calls = sharedCells('process', 1);
+      const pool = pools.make({ filename: fixture('stubborn.js'), name: 'hangOnce', workerData: { calls: calls.spec }, minThreads: 2, maxThreads: 2 });
+      await pool.ready();
+      const timedOut = [];
+      pool.on('taskTimeout', (e) => timedOut.push(e.attempt));
+      const n = await pool.run(120, { timeout: 200, retry: { attempts: 2 } });
+      assert.equal(n, 2);
+      assert.deepEqual(timedOut, [1], 'only the first attempt timed out');
+    });
+
     it('leaves no child and no zombie after destroy()', async function () {
       const pool = pools.make({ filename: fixture('echo.js'), minThreads: 3, maxThreads: 3 });
       await Promise.all([1, 2, 3].map((v) => pool.run(v)));

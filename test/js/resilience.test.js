@@ -156,6 +156,19 @@ describe('resilience', function () {
       assert.strictEqual(Atomics.load(counters, 8), 2);
     });
 
+    it('times out a retried attempt by its own clock while the stopped one has not left its thread yet', async () => {
+      // Attempt 1 blocks 700 ms in native code, where terminate() cannot stop
+      // it: until then its thread still runs it, with its old start. Attempt 2
+      // runs 150 ms on the other thread meanwhile and must not be timed out.
+      const { pool } = make({ minThreads: 2, maxThreads: 2 });
+      await Promise.all([pool.run(1, { name: 'id' }), pool.run(2, { name: 'id' })]);
+      const timedOut = [];
+      pool.on('taskTimeout', (e) => timedOut.push(e.attempt));
+      const n = await pool.run({ key: 12, block: 700, ms: 150 }, { name: 'blockOnceThenBusy', timeout: 200, retry: { attempts: 2 } });
+      assert.strictEqual(n, 2);
+      assert.deepStrictEqual(timedOut, [1]);
+    });
+
     it('keeps a transferred buffer for the next attempt', async () => {
       const { pool } = make();
       const fixtureData = fixture('data.js');
