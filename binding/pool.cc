@@ -34,6 +34,7 @@ Napi::Function NativePool::Define(Napi::Env env) {
       InstanceMethod<&NativePool::CancelMany>("cancelMany"),
       InstanceMethod<&NativePool::Cancel>("cancel"),
       InstanceMethod<&NativePool::RunningTasks>("runningTasks"),
+      InstanceMethod<&NativePool::ReclaimUnstarted>("reclaimUnstarted"),
       InstanceMethod<&NativePool::Resubmit>("resubmit"),
       InstanceMethod<&NativePool::Forget>("forget"),
       InstanceMethod<&NativePool::AddConsumer>("addConsumer"),
@@ -552,6 +553,14 @@ Napi::Value NativePool::AddConsumer(const Napi::CallbackInfo& info) {
 Napi::Value NativePool::StopConsumer(const Napi::CallbackInfo& info) {
   core_->scheduler().stop(CheckedUint32(info.Env(), info[0], "consumer"));
   return info.Env().Undefined();
+}
+
+// reclaimUnstarted(id) -> how many tasks consumer `id` held unstarted and
+// gave back: it is being stopped (PoolCore::reclaim_unstarted).
+Napi::Value NativePool::ReclaimUnstarted(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto c = core_->consumer(CheckedUint32(env, info[0], "consumer"));
+  return Napi::Number::New(env, c ? static_cast<double>(core_->reclaim_unstarted(*c)) : 0.0);
 }
 
 // removeConsumer(id) -> number of started tasks failed with kWorkerExited

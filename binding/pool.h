@@ -37,6 +37,7 @@ class NativePool : public Napi::ObjectWrap<NativePool> {
   Napi::Value CancelMany(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
   Napi::Value RunningTasks(const Napi::CallbackInfo& info);
+  Napi::Value ReclaimUnstarted(const Napi::CallbackInfo& info);
   Napi::Value Resubmit(const Napi::CallbackInfo& info);
   Napi::Value Forget(const Napi::CallbackInfo& info);
   Napi::Value AddConsumer(const Napi::CallbackInfo& info);

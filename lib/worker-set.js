@@ -185,6 +185,10 @@ class WorkerSet extends EventEmitter {
   stopRunning(consumerId, reason) {
     const w = this.#known.get(consumerId);
     if (w === undefined || w.exited) return;
+    // Until it is gone it takes nothing more and starts nothing else it
+    // holds: those tasks go back in line, untouched by its stop.
+    this.#native.stopConsumer(consumerId);
+    this.#native.reclaimUnstarted(consumerId);
     if (!w.retiring) this.retire(w, reason, true);
     else w.rw.terminate(); // it was leaving gracefully (idle, recycle): stop it now
   }

@@ -163,7 +163,7 @@ size_t PoolCore::take(Consumer& c, uint32_t* slots, Task** tasks, size_t max, bo
       std::lock_guard<std::mutex> lock(c.mu);
       for (size_t i = 0; i < n; ++i) {
         Task* t = tasks[i];
-        if (c.abandoned) {
+        if (c.abandoned || c.stopping) {
           back.push_back(t);  // never claimed: back in line for another consumer
           continue;
         }
@@ -232,6 +232,8 @@ bool PoolCore::complete(Consumer& c, uint32_t slot, Status status, Bytes&& resul
 
 bool PoolCore::release(Consumer& c, uint32_t slot) {
   Task* t;
+  bool requeue;
+  const bool shut = scheduler_.is_shutdown();
   {
     std::lock_guard<std::mutex> lock(c.mu);
     if (slot >= c.capacity || c.held[slot] == nullptr) return false;
@@ -241,12 +243,56 @@ bool PoolCore::release(Consumer& c, uint32_t slot) {
     c.held[slot] = nullptr;
     c.words[slot].store(static_cast<int32_t>(SlotState::kFree), std::memory_order_relaxed);
     c.free_slots.push_back(slot);
+    requeue = t->reclaimed;
+    if (requeue) {
+      t->reclaimed = false;
+      // Decided under c.mu, as in abandon(): release pairs with cancel()'s acquire.
+      t->state.store(static_cast<uint32_t>(shut ? TaskState::kDone : TaskState::kQueued), std::memory_order_release);
+    }
+  }
+  if (requeue) {
+    requeue_unstarted(t, shut);
+    return true;
   }
   // The consumer is done with it (it may have been decoding it when the
   // owner cancelled it): back to the owner as a tombstone, to be freed.
   t->status = Status::kCancelled;
   finish(t);
   return true;
+}
+
+size_t PoolCore::reclaim_unstarted(Consumer& c) {
+  std::lock_guard<std::mutex> lock(c.mu);
+  if (c.abandoned) return 0;
+  c.stopping = true;
+  size_t n = 0;
+  for (uint32_t slot = 0; slot < c.capacity; ++slot) {
+    Task* t = c.held[slot];
+    if (t == nullptr) continue;
+    int32_t expected = static_cast<int32_t>(SlotState::kTaken);
+    // seq_cst: races with the consumer's start CAS on the same word; the
+    // task stays in its slot (the consumer may be reading its payload)
+    // until release() or abandon().
+    if (c.words[slot].compare_exchange_strong(expected, static_cast<int32_t>(SlotState::kCancelled),
+                                              std::memory_order_seq_cst)) {
+      t->reclaimed = true;
+      ++n;
+    }
+  }
+  return n;
+}
+
+void PoolCore::requeue_unstarted(Task* t, bool shut) {
+  if (shut) {
+    t->status = Status::kShutdown;
+    t->end_ns = now_ns();
+    metrics_.on_cancelled();
+    finish(t);
+  } else {
+    // Never started: back in line, claimable again (or cancellable: the
+    // owner may turn it into a tombstone before a consumer pops it).
+    scheduler_.push(t);
+  }
 }
 
 CancelResult PoolCore::cancel(Task* t, ConsumerId* holder) {
@@ -274,7 +320,16 @@ CancelResult PoolCore::cancel(Task* t, ConsumerId* holder) {
           metrics_.on_cancelled();
           return CancelResult::kNotStarted;
         }
-        if (expected == static_cast<int32_t>(SlotState::kCancelled)) return CancelResult::kNotStarted;  // twice
+        if (expected == static_cast<int32_t>(SlotState::kCancelled)) {
+          if (t->reclaimed) {
+            // Taken back from a stopping consumer, not yet back in line: the
+            // owner's cancel wins; release()/abandon() return a tombstone.
+            t->reclaimed = false;
+            t->state.store(static_cast<uint32_t>(TaskState::kDone), std::memory_order_relaxed);
+            metrics_.on_cancelled();
+          }
+          return CancelResult::kNotStarted;  // (or cancelled twice)
+        }
         // Finished, its result on the way (kCompleting): nothing to stop.
         if (expected == static_cast<int32_t>(SlotState::kCompleting)) return CancelResult::kFinished;
         *holder = c->id;
@@ -337,6 +392,11 @@ size_t PoolCore::abandon(Consumer& c) {
         // release: pairs with the acquire load in cancel().
         t->state.store(static_cast<uint32_t>(shut ? TaskState::kDone : TaskState::kQueued),
                        std::memory_order_release);
+      } else if (expected == static_cast<int32_t>(SlotState::kCancelled) && t->reclaimed) {
+        t->reclaimed = false;  // taken back from it before it went: back in line
+        unstarted.push_back(t);
+        t->state.store(static_cast<uint32_t>(shut ? TaskState::kDone : TaskState::kQueued),
+                       std::memory_order_release);
       } else if (expected == static_cast<int32_t>(SlotState::kCancelled)) {
         cancelled.push_back(t);
       } else {
@@ -348,18 +408,7 @@ size_t PoolCore::abandon(Consumer& c) {
   }
   scheduler_.stop(c.id);
   uint64_t now = now_ns();
-  for (Task* t : unstarted) {
-    if (shut) {
-      t->status = Status::kShutdown;
-      t->end_ns = now;
-      metrics_.on_cancelled();
-      finish(t);
-    } else {
-      // Never started: back in line, claimable again (or cancellable: the
-      // owner may turn it into a tombstone before a consumer pops it).
-      scheduler_.push(t);
-    }
-  }
+  for (Task* t : unstarted) requeue_unstarted(t, shut);
   for (Task* t : cancelled) {
     t->status = Status::kCancelled;  // a tombstone: its owner settled it already
     finish(t);

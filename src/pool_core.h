@@ -75,6 +75,7 @@ class PoolCore {
     // takes anything: binding/proxy.cc).
     std::shared_ptr<std::atomic<int32_t>[]> words;
     bool abandoned = false;  // under mu
+    bool stopping = false;   // under mu: reclaim_unstarted() ran; it takes nothing more
     // When this consumer last completed a task. A batch is taken at once but
     // run one after another, so a task's real start is the later of its
     // take time and the previous completion (exact for one task at a time,
@@ -153,8 +154,16 @@ class PoolCore {
   // Returns false if the slot is not held (abandoned, cancelled or bad slot).
   bool complete(Consumer& c, uint32_t slot, Status status, Bytes&& result);
   // The consumer skipped a slot whose word it found kCancelled: frees the
-  // slot and hands the task back to the owner as a tombstone.
+  // slot and hands the task back to the owner as a tombstone (or, taken
+  // back by reclaim_unstarted(), puts it back in line).
   bool release(Consumer& c, uint32_t slot);
+  // The consumer is being stopped (it runs a task that was aborted or timed
+  // out): it takes nothing more, and every task it holds but has not
+  // started is taken back (slot word kTaken -> kCancelled, so its start CAS
+  // fails) and goes back in line when it releases the slot or is
+  // abandoned, so no other task of its batch starts there before it goes.
+  // Returns how many it took back. Owner thread.
+  size_t reclaim_unstarted(Consumer& c);
   // Fails every held task the consumer had started with kWorkerExited, puts
   // the ones it had not started back in line (kShutdown after shutdown), and
   // stops the consumer. Returns how many tasks it failed. Idempotent.
@@ -186,6 +195,8 @@ class PoolCore {
 
  private:
   void finish(Task* t);  // push to completions, ring if it went non-empty
+  // A task no consumer started goes back in line (kShutdown after shutdown).
+  void requeue_unstarted(Task* t, bool shut);
   // The tombstone counter of t's lane (Scheduler::push clamps the lane too).
   std::atomic<int64_t>& tombstones_of(const Task* t) {
     return tombstones_[std::min<uint32_t>(t->lane, scheduler_.lanes() - 1)];

@@ -70,6 +70,10 @@ struct Task {
   uint32_t lane = 0;     // priority lane; 0 is the highest
   uint32_t handler = 0;  // index into the pool's (filename, name) table
   bool exclusive = false;  // runs alone on its consumer (set at submit)
+  // Taken back from a consumer that is being stopped (reclaim_unstarted):
+  // its slot word reads kCancelled, but release() and abandon() put it back
+  // in line instead of returning a tombstone. Under the holder's mutex.
+  bool reclaimed = false;
   std::atomic<uint32_t> state{static_cast<uint32_t>(TaskState::kQueued)};
   // The consumer that claimed it. Written before the claim CAS, so whoever
   // sees kTaken (acquire) sees the holder too.

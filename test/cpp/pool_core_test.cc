@@ -186,6 +186,69 @@ TEST(PoolCore, RunningTasksListsOnlyStartedTasksWithTheirConsumerAndSlot) {
   EXPECT_EQ(DrainInto(core, seen), 3u);
 }
 
+TEST(PoolCore, ReclaimOfAStoppingConsumerPutsItsUnstartedTasksBackInLine) {
+  PoolCore core(SchedulerOptions{});
+  auto c1 = core.add_consumer(kSlots);
+  for (uint64_t i = 0; i < 3; ++i) core.submit(MakeTask(i));
+  uint32_t s[3];
+  Task* t[3];
+  ASSERT_EQ(core.take(*c1, s, t, 3, false), 3u);  // alone: its fair share is all
+  auto c2 = core.add_consumer(kSlots);
+  ASSERT_TRUE(Start(*c1, s[0]));  // running: stays with c1
+  EXPECT_EQ(core.reclaim_unstarted(*c1), 2u);
+  EXPECT_FALSE(Start(*c1, s[1])) << "a reclaimed task cannot start on the stopping consumer";
+  // Nothing more for c1, even with work queued.
+  core.submit(MakeTask(3));
+  uint32_t s1[4];
+  Task* t1[4];
+  EXPECT_EQ(core.take(*c1, s1, t1, 4, false), 0u);
+  // c1 skips the first one (release: back in line); the second is still in
+  // its slot when c1 goes away (abandon: back in line too).
+  ASSERT_TRUE(core.release(*c1, s[1]));
+  EXPECT_EQ(core.abandon(*c1), 1u) << "only the started task fails";
+  uint32_t s2[8];
+  Task* t2[8];
+  std::set<uint64_t> retaken;
+  for (size_t n; (n = core.take(*c2, s2, t2, 8, false)) > 0;) {
+    for (size_t i = 0; i < n; ++i) {
+      retaken.insert(t2[i]->id);
+      ASSERT_TRUE(Start(*c2, s2[i]));
+      ASSERT_TRUE(core.complete(*c2, s2[i], Status::kOk, {}));
+    }
+  }
+  EXPECT_EQ(retaken, (std::set<uint64_t>{1, 2, 3}));
+  std::vector<int> seen(4, -1);
+  EXPECT_EQ(DrainInto(core, seen), 4u);
+  EXPECT_EQ(seen[0], static_cast<int>(Status::kWorkerExited));
+  for (int id = 1; id <= 3; ++id) EXPECT_EQ(seen[id], static_cast<int>(Status::kOk)) << id;
+}
+
+TEST(PoolCore, CancelOfAReclaimedTaskMakesItATombstoneNotARequeue) {
+  PoolCore core(SchedulerOptions{});
+  auto c1 = core.add_consumer(kSlots);
+  core.submit(MakeTask(0));
+  core.submit(MakeTask(1));
+  uint32_t s[2];
+  Task* t[2];
+  ASSERT_EQ(core.take(*c1, s, t, 2, false), 2u);
+  auto c2 = core.add_consumer(kSlots);
+  EXPECT_EQ(core.reclaim_unstarted(*c1), 2u);
+  PoolCore::ConsumerId holder = 0;
+  EXPECT_EQ(core.cancel(t[0], &holder), CancelResult::kNotStarted);
+  ASSERT_TRUE(core.release(*c1, s[0]));  // a tombstone now
+  EXPECT_EQ(core.abandon(*c1), 0u);      // t[1]: back in line
+  uint32_t s2[4];
+  Task* t2[4];
+  ASSERT_EQ(core.take(*c2, s2, t2, 4, false), 1u);
+  EXPECT_EQ(t2[0]->id, 1u);
+  ASSERT_TRUE(Start(*c2, s2[0]));
+  ASSERT_TRUE(core.complete(*c2, s2[0], Status::kOk, {}));
+  std::vector<int> seen(2, -1);
+  EXPECT_EQ(DrainInto(core, seen), 2u);
+  EXPECT_EQ(seen[0], static_cast<int>(Status::kCancelled));
+  EXPECT_EQ(seen[1], static_cast<int>(Status::kOk));
+}
+
 TEST(PoolCore, CancelOfACompletedTaskNotYetDrainedReportsFinished) {
   PoolCore core(SchedulerOptions{});
   auto c = core.add_consumer(kSlots);
