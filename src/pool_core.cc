@@ -480,7 +480,7 @@ void PoolCore::running_tasks(std::vector<RunningTask>* out) const {
     for (uint32_t s = 0; s < c->capacity; ++s) {
       const Task* t = c->held[s];
       if (t == nullptr) continue;
-      // seq_cst, as in running(): a start CAS that landed is seen.
+      // seq_cst: a start CAS that landed (the consumer's, on this word) is seen.
       if (c->words[s].load(std::memory_order_seq_cst) != static_cast<int32_t>(SlotState::kRunning)) continue;
       out->push_back(RunningTask{t, t->id, c->id, s});
     }
