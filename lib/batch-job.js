@@ -23,6 +23,7 @@
 const { AsyncResource } = require('node:async_hooks');
 const { pathToFileURL } = require('node:url');
 const { STATUS } = require('./protocol');
+const { listen, unlisten } = require('./signals');
 const { errors, unwrapThrown } = require('./errors');
 const { encodeAll, decodeAll } = require('./batch-codec');
 
@@ -326,18 +327,6 @@ class Job extends AsyncResource {
 // With a timeout or retries each task needs its own record: run() each.
 function perTask(spec) {
   return spec.timeout !== Infinity || spec.retry !== null;
-}
-
-function listen(signal, fn) {
-  if (typeof signal.addEventListener === 'function') signal.addEventListener('abort', fn, { once: true });
-  else if (typeof signal.once === 'function') signal.once('abort', fn);
-  else signal.on('abort', fn);
-}
-
-function unlisten(signal, fn) {
-  if (typeof signal.removeEventListener === 'function') signal.removeEventListener('abort', fn);
-  else if (typeof signal.off === 'function') signal.off('abort', fn);
-  else if (typeof signal.removeListener === 'function') signal.removeListener('abort', fn);
 }
 
 module.exports = { Job, BATCH_WORKER, CHUNK_TARGET_NS, CHUNK_MAX, CHUNK_MIN_INPUTS };

@@ -8,6 +8,7 @@
 const { AsyncResource } = require('node:async_hooks');
 const { STATUS, CANCEL, SETTLE_STRIDE, SUBMIT } = require('./protocol');
 const { errors, unwrapThrown } = require('./errors');
+const { listen, unlisten } = require('./signals');
 const { shouldRetry, retryDelay } = require('./retry');
 const { Counters, OUTCOME } = require('./figures');
 const { settleTraced } = require('./tracing');
@@ -64,18 +65,6 @@ class TaskRecord extends AsyncResource {
   set retryTimer(v) { if (v !== this.extras.retryTimer) this.#own().retryTimer = v; }
   get context() { return this.extras.context; }
   set context(v) { if (v !== this.extras.context) this.#own().context = v; }
-}
-
-function listen(signal, fn) {
-  if (typeof signal.addEventListener === 'function') signal.addEventListener('abort', fn, { once: true });
-  else if (typeof signal.once === 'function') signal.once('abort', fn);
-  else signal.on('abort', fn);
-}
-
-function unlisten(signal, fn) {
-  if (typeof signal.removeEventListener === 'function') signal.removeEventListener('abort', fn);
-  else if (typeof signal.off === 'function') signal.off('abort', fn);
-  else if (typeof signal.removeListener === 'function') signal.removeListener('abort', fn);
 }
 
 function withAttempts(err, attempts) {
