@@ -139,6 +139,7 @@ void ChildProxy::Run(Bytes init) {
   Bytes().swap(init);
   frame::Reader reader;
   bool alive = true;
+  bool trusted = true;  // false: the child sent something we cannot trust
   while (alive) {
     if (!Flush(out)) break;
     pollfd fds[2] = {{fd_, POLLIN, 0}, {waker_->rd, POLLIN, 0}};
@@ -153,15 +154,41 @@ void ChildProxy::Run(Bytes init) {
     if (frame::ReadSome(fd_, reader) == 0) break;  // EOF or error: the child is gone
     frame::View f;
     frame::Reader::Result r;
-    while (alive && (r = reader.Next(&f)) == frame::Reader::kFrame) alive = Handle(f, out);
-    if (alive && r == frame::Reader::kMalformed) alive = false;
+    while (alive && (r = reader.Next(&f)) == frame::Reader::kFrame) alive = trusted = Handle(f, out);
+    if (alive && r == frame::Reader::kMalformed) alive = trusted = false;
   }
   Flush(out);  // best effort: a kStopped the child may still read
   ::shutdown(fd_, SHUT_RDWR);  // the child reads EOF, whatever ended this loop
+  if (trusted) TakeFinished(reader);
   PoolCore::Consumer& c = *consumer_;
   core_->scheduler().disarm_async(c.id);
   core_->abandon(c);
   if (callbacks_.closed) callbacks_.closed();
+}
+
+// The loop ended (Shutdown(), EOF, a failed write): what the child wrote
+// before it was stopped still counts. A result already in the socket belongs
+// to a task the child finished (its word says kCompleting), perhaps before it
+// started the task whose abort stops it; abandon() would fail it as if the
+// child had died running it. Read what is there (shutdown() keeps queued
+// bytes readable) without waiting, and complete or release it.
+void ChildProxy::TakeFinished(frame::Reader& reader) {
+  Bytes none;  // nothing is written any more
+  for (;;) {
+    frame::View f;
+    frame::Reader::Result r;
+    while ((r = reader.Next(&f)) == frame::Reader::kFrame) {
+      if (f.kind != Kind::kComplete && f.kind != Kind::kRelease) continue;
+      if (!Handle(f, none)) return;
+    }
+    if (r == frame::Reader::kMalformed) return;
+    size_t room = 64 * 1024;
+    uint8_t* at = reader.Space(&room);
+    const ssize_t n = ::recv(fd_, at, room, MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // nothing more queued (a partial frame is the child's loss)
+    reader.Commit(static_cast<size_t>(n));
+  }
 }
 
 bool ChildProxy::Handle(const frame::View& f, Bytes& out) {

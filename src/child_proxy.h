@@ -22,9 +22,10 @@
 //                           only writer
 //        kPost / kRequest   handed to Callbacks::message
 //   On EOF, an error or a malformed frame (the child is gone, or not ours to
-//   trust), or after Shutdown(): abandon the consumer (PoolCore::abandon:
-//   started tasks fail with kWorkerExited, the rest go back in line), then
-//   Callbacks::closed, the thread's last act.
+//   trust), or after Shutdown(): take the results the child already wrote
+//   (unless it sent something malformed), abandon the consumer
+//   (PoolCore::abandon: started tasks fail with kWorkerExited, the rest go
+//   back in line), then Callbacks::closed, the thread's last act.
 //
 // Exactness: the consumer's slot words live in SharedSlots, mapped into the
 // child, which starts a task with the same CAS as a worker thread. A task's
@@ -85,6 +86,8 @@ class ChildProxy {
  private:
   void Run(Bytes init);
   bool Handle(const frame::View& f, Bytes& out);
+  // After the loop: completes and releases what the child had already written.
+  void TakeFinished(frame::Reader& reader);
   bool SendTasks(uint32_t max, bool block, Bytes& out);
   bool Flush(Bytes& out);
   // kHandler frames for handlers [handlers_sent_, upto) that exist.

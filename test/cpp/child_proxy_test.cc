@@ -231,6 +231,67 @@ TEST(ChildProxy, EofFailsTheStartedTaskAndPutsTheUnstartedOnesBackInLine) {
   EXPECT_EQ(seen[2], static_cast<int>(Status::kOk));
 }
 
+// A task the child finished, whose result is written but not yet read when
+// the proxy is shut down (the child is being stopped for ANOTHER task it
+// started next, an abort or a timeout), completes with its result; only the
+// task that was running fails. The proxy thread is held inside a message
+// callback so the result arrives after its last read: without the final read
+// abandon() failed the finished task as kWorkerExited.
+TEST(ChildProxy, AResultWrittenBeforeShutdownCompletesTheTaskTheChildFinished) {
+  Watchdog dog(std::chrono::seconds(30));
+  std::atomic<bool> in_callback{false};
+  std::atomic<bool> release{false};
+  Rig rig([&](ChildProxy&, frame::Kind kind, const uint8_t*, size_t) {
+    if (kind != frame::Kind::kPost) return;
+    in_callback.store(true);
+    wait_until([&] { return release.load(); });
+  });
+  for (uint64_t i = 0; i < 2; ++i) rig.core->submit(MakeTask(i));
+  std::atomic<bool> ready{false};
+  std::thread child([&] {
+    ChildLink link(rig.child_fd);
+    Bytes init;
+    ASSERT_TRUE(link.ReadInit(&init));
+    std::vector<ChildLink::TaskView> batch;
+    ASSERT_EQ(link.Take(8, true, &batch), ChildLink::Took::kTasks);
+    ASSERT_EQ(batch.size(), 2u);
+    const uint8_t post[] = {1};
+    ASSERT_TRUE(link.Post(post, 1));  // the proxy thread now waits in the callback
+    wait_until([&] { return in_callback.load(); });
+    ASSERT_TRUE(rig.Start(batch[0].slot));
+    rig.child_slots->words()[batch[0].slot].store(static_cast<int32_t>(SlotState::kCompleting));
+    const uint64_t answer = 42;
+    link.Complete(batch[0].slot, Status::kOk, reinterpret_cast<const uint8_t*>(&answer), 8);
+    ASSERT_TRUE(rig.Start(batch[1].slot));  // the next task starts; its abort stops this child
+    ready.store(true);
+    wait_until([&] { return rig.closed.load(); });
+  });
+  wait_until([&] { return ready.load(); });
+  rig.proxy->Shutdown();
+  release.store(true);
+  wait_until([&] { return rig.closed.load(); });
+  child.join();
+  std::vector<int> seen(2, -1);
+  uint64_t result = 0;
+  size_t n = 0;
+  while (n < 2) {
+    for (Task* t = rig.core->drain(); t != nullptr;) {
+      Task* next = t->next;
+      ASSERT_LT(t->id, 2u);
+      EXPECT_EQ(seen[t->id], -1) << "task " << t->id << " settled twice";
+      seen[t->id] = static_cast<int>(t->status);
+      if (t->id == 0 && t->result.size() == 8) result = IdOf(t->result.data());
+      delete t;
+      t = next;
+      ++n;
+    }
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(seen[0], static_cast<int>(Status::kOk));
+  EXPECT_EQ(result, 42u);
+  EXPECT_EQ(seen[1], static_cast<int>(Status::kWorkerExited));
+}
+
 TEST(ChildProxy, SendsEachHandlerOnceBeforeTheFirstTaskThatNeedsIt) {
   Watchdog dog(std::chrono::seconds(30));
   Rig rig;
