@@ -12,6 +12,7 @@ const { listen, unlisten } = require('./signals');
 const { shouldRetry, retryDelay } = require('./retry');
 const { Counters, OUTCOME } = require('./figures');
 const { settleTraced } = require('./tracing');
+const { RecordIndex } = require('./record-index');
 
 // What only some tasks have (a signal, retries, a tracing context): kept
 // off TaskRecord so the common task stays small. A record in a burst of
@@ -79,7 +80,7 @@ function withAttempts(err, attempts) {
 }
 
 class TaskTable {
-  #records = new Map(); // id -> TaskRecord
+  #records = new RecordIndex(); // id -> TaskRecord
   // Windows: tasks runMany()/map() submitted with one submitMany() call
   // (lib/run-many.js), ids [first, end), settled through their window.
   #windows = []; // few at once
@@ -175,7 +176,7 @@ class TaskTable {
   }
 
   add(record, signal) {
-    this.#records.set(record.id, record);
+    this.#records.set(record);
     if (record.flags & SUBMIT.EXCLUSIVE) this.exclusive++;
     if (this.tracing !== null) {
       record.context = this.tracing;
@@ -368,7 +369,7 @@ class TaskTable {
 
   /** Rejects every record still in the table (after destroy: nothing else will). */
   rejectAll(err) {
-    for (const id of [...this.#records.keys()]) {
+    for (const id of this.#records.ids()) {
       const record = this.#take(id);
       if (record === undefined) continue;
       this.#outcomes[OUTCOME.CANCELLED]++;
