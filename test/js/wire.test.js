@@ -188,6 +188,44 @@ describe('wire format', function () {
       assert.deepStrictEqual(viaBuffer(mixed), mixed);
     });
 
+    it('builds a shape it has seen many times with the same keys, values and own data properties', () => {
+      // lib/wire-helpers.js compiles a maker for a shape after 8 objects in a
+      // row; each round here crosses that point, and keys that need quoting
+      // or are integer-like must come out as they went in.
+      const shapes = [
+        { a: 1, tag: 'x' },
+        { '': 0, '"q"': 1, 'a\\b': 2, 'line\u2028sep': 3, '\ud800lone': 4, 10: 5, 2: 6, constructor: 7, toString: 8 },
+        { nested: { a: 1, tag: 'y' }, list: [{ a: 2, tag: 'z' }] },
+        JSON.parse('{"__proto__": {"polluted": true}, "b": 1}'),
+      ];
+      for (const shape of shapes) {
+        for (let i = 0; i < 40; i++) {
+          const v = { ...structuredClone(shape) };
+          if (Object.hasOwn(shape, '__proto__')) Object.defineProperty(v, '__proto__', { value: { i }, enumerable: true, writable: true, configurable: true });
+          const r = viaBuffer(v);
+          assert.deepStrictEqual(r, structuredClone(v), `round ${i} of ${JSON.stringify(Object.keys(shape))}`);
+          assert.deepStrictEqual(Object.keys(r), Object.keys(structuredClone(v)));
+          assert.strictEqual(Object.getPrototypeOf(r), Object.prototype);
+        }
+      }
+      assert.strictEqual({}.polluted, undefined);
+    });
+
+    it('decodes the same under --disallow-code-generation-from-strings (no makers compiled)', () => {
+      const { spawnSync } = require('node:child_process');
+      const script = `
+        const { wireEncode, wireDecode } = require(${JSON.stringify(require.resolve('../../lib/binding'))});
+        let ok = 0;
+        for (let i = 0; i < 30; i++) {
+          const r = wireDecode(wireEncode({ a: i, tag: 'x' }));
+          if (r.a === i && r.tag === 'x' && Object.keys(r).join() === 'a,tag') ok++;
+        }
+        process.stdout.write(String(ok));`;
+      const out = spawnSync(process.execPath, ['--disallow-code-generation-from-strings', '-e', script], { encoding: 'utf8', timeout: 30000 });
+      assert.strictEqual(out.status, 0, out.stderr);
+      assert.strictEqual(out.stdout, '30');
+    });
+
     it('propagates an exception thrown by a getter', () => {
       const o = { get boom() { throw new RangeError('from getter'); } };
       assert.throws(() => wireEncode(o), { name: 'RangeError', message: 'from getter' });
