@@ -7,7 +7,7 @@
 // rehashes as it grows and shrinks).
 const MIN_RING = 1024;
 const MAX_RING = 1 << 20; // 8 MB of slots at most; beyond, the Map takes the rest
-const SHRINK_ABOVE = 1 << 14; // an empty index gives back a ring larger than this
+const SHRINK_ABOVE = 1 << 17; // an empty index gives back a ring larger than this (1 MB)
 
 class RecordIndex {
   #ring = new Array(MIN_RING).fill(undefined);

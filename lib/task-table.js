@@ -68,6 +68,13 @@ class TaskRecord extends AsyncResource {
   set context(v) { if (v !== this.extras.context) this.#own().context = v; }
 }
 
+// The executor of every task's promise: one function, not a closure per task.
+const captured = { resolve: null, reject: null };
+function capture(resolve, reject) {
+  captured.resolve = resolve;
+  captured.reject = reject;
+}
+
 function withAttempts(err, attempts) {
   if (err !== null && typeof err === 'object') {
     try {
@@ -168,10 +175,9 @@ class TaskTable {
 
   /** A record for task `id` and its promise; add() it once the task is submitted. */
   create(id) {
-    let record;
-    const promise = new Promise((resolve, reject) => {
-      record = new TaskRecord(id, resolve, reject);
-    });
+    const promise = new Promise(capture);
+    const record = new TaskRecord(id, captured.resolve, captured.reject);
+    captured.resolve = captured.reject = null;
     return { record, promise };
   }
 

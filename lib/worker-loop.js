@@ -169,7 +169,7 @@ function runOne(slot, index, value, exclusive) {
     startAsync(slot, handlers.get(index).then((f) => f(value)), exclusive);
     return;
   }
-  const t0 = process.hrtime.bigint();
+  const t0 = starts[slot]; // stamped by runBatch just now (ms)
   let result;
   try {
     result = fn(value);
@@ -183,7 +183,7 @@ function runOne(slot, index, value, exclusive) {
     return;
   }
   complete(slot, result);
-  const dt = Number(process.hrtime.bigint() - t0);
+  const dt = (clockOrigin + performance.now() - t0) * 1e6;
   avgRunNs = avgRunNs === 0 ? dt : avgRunNs * 0.9 + dt * 0.1;
 }
 
