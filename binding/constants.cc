@@ -41,6 +41,7 @@ Napi::Object Constants(Napi::Env env) {
   Put(classify, "REGEXP", Classify::kRegExp);
   Put(classify, "UNCLONEABLE", Classify::kUncloneable);
   Put(classify, "EXTERNAL", Classify::kExternal);
+  Put(classify, "FLAT", Classify::kFlat);
 
   // The order of WireViewKind and WireErrorKind (src/wire.h).
   static constexpr const char* kViews[] = {"Int8Array",    "Uint8Array",    "Uint8ClampedArray",

@@ -10,8 +10,9 @@
 namespace nativepool::binding {
 
 // What lib/wire-helpers.js classify() answers for an object that is not a
-// plain object (a plain object comes back as its keys and values).
-enum class Classify : uint32_t { kMap = 1, kSet = 2, kRegExp = 3, kUncloneable = 4, kExternal = 5 };
+// plain object (a plain object comes back as its keys and values, or as
+// kFlat + n: its whole OBJECT record is in the helpers' `flat` bytes [0, n)).
+enum class Classify : uint32_t { kMap = 1, kSet = 2, kRegExp = 3, kUncloneable = 4, kExternal = 5, kFlat = 1u << 20 };
 
 // The most tasks one take() hands a worker thread.
 inline constexpr uint32_t kMaxBatch = 256;

@@ -214,6 +214,7 @@ class Encoder {
     if (t == napi_object) return PlainObject(c);
     uint32_t code = 0;
     Check(napi_get_value_uint32(env_, c, &code));
+    if (code >= static_cast<uint32_t>(binding::Classify::kFlat)) return FlatObject(code - static_cast<uint32_t>(binding::Classify::kFlat));
     switch (static_cast<binding::Classify>(code)) {
       case binding::Classify::kMap: return MapOrSet(v, true);
       case binding::Classify::kSet: return MapOrSet(v, false);
@@ -280,6 +281,15 @@ class Encoder {
       Check(napi_get_property(env_, obj, k, &val));
       Value(val);
     }
+  }
+
+  // classify() wrote the object's whole OBJECT record (flat values only) into
+  // the helpers' `flat` bytes: copy them before any other JS runs.
+  void FlatObject(uint32_t n) {
+    DepthGuard g(*this);
+    if (s_.flat == nullptr || n < 2 || n > s_.flat_size)
+      throw Napi::Error::New(Napi::Env(env_), "nativepool: classify() answered a flat record of a bad size");
+    w_.Raw(s_.flat, n);
   }
 
   // `kv` is classify's [shapeTag, ...values, keys]: see shapeTag().

@@ -27,6 +27,19 @@ EnvState::EnvState(napi_env env, Napi::Object h) : env_(env) {
   regexp_ctor = Ref(h, "RegExpCtor");
   map_set = Ref(h, "mapSet");
   set_add = Ref(h, "setAdd");
+  napi_ref flat_ref = Ref(h, "flat");
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  napi_value arraybuffer;
+  size_t offset = 0;
+  bool is_typedarray = false;
+  Check(napi_is_typedarray(env_, Get(flat_ref), &is_typedarray));
+  if (is_typedarray) Check(napi_get_typedarray_info(env_, Get(flat_ref), &type, &length, &data, &arraybuffer, &offset));
+  if (!is_typedarray || type != napi_uint8_array)
+    throw Napi::TypeError::New(Napi::Env(env_), "initialize(helpers): flat must be a Uint8Array");
+  flat = static_cast<const uint8_t*>(data);
+  flat_size = length;
 }
 
 EnvState& StateFor(napi_env env) {

@@ -39,6 +39,11 @@ class EnvState {
   };
   std::array<Shape, 4> shapes;
 
+  // lib/wire-helpers.js's `flat` bytes (classify() answers kFlat + n), kept
+  // alive by refs_: a non-resizable buffer, so the pointer stays valid.
+  const uint8_t* flat = nullptr;
+  size_t flat_size = 0;
+
   napi_ref classify, keys, array_info, array_of, push_items, make_object, map_entries, set_values,
       track, id_of, describe, make_view, make_error, buffer_proto, map_ctor, set_ctor, regexp_ctor,
       map_set, set_add;

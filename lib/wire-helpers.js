@@ -28,7 +28,7 @@ function makeWireHelpers(K) {
   // WireErrorKind order (the built-in classes; custom names are built as Error).
   const errors = K.errorKinds.map((name) => globalThis[name]);
   const aggregateKind = K.errorKinds.indexOf('AggregateError');
-  const { MAP, SET, REGEXP, UNCLONEABLE, EXTERNAL } = K.classify;
+  const { MAP, SET, REGEXP, UNCLONEABLE, EXTERNAL, FLAT } = K.classify;
 
   // Identity for large graphs (Encoder::IdentityCall): with an id map, the id
   // v already has, as -1 - id; else v gets `next` and the result is undefined.
@@ -59,6 +59,79 @@ function makeWireHelpers(K) {
     gens[s] = (gens[s] + 1) & 0xfffffff;
     shapeNext = (s + 1) & 3;
     return gens[s] * 4 + s;
+  }
+
+  // Encoding: a plain object whose values are all flat — numbers, booleans,
+  // null, undefined, Latin-1 strings — is written here as its OBJECT record
+  // (src/wire.h), into `flat`, which the encoder copies as soon as classify()
+  // answers FLAT + length: one JS call instead of a call into V8 per value
+  // and per key. The values were read once, into classify's array, before
+  // anything is written, so a getter that encodes something of its own
+  // cannot disturb it, and an object that does not fit goes the general way
+  // with the values already read. Numbers as WireWriter::Number writes them:
+  // an int32 (not -0) as INT32, else DOUBLE.
+  const TAG = { UNDEFINED: 0x00, NULL: 0x01, FALSE: 0x02, TRUE: 0x03, INT32: 0x04, DOUBLE: 0x05, STRING1: 0x07, OBJECT: 0x0b };
+  const FLAT_BYTES = 4096;
+  const flat = new Uint8Array(FLAT_BYTES);
+  const flatView = new DataView(flat.buffer);
+  // Each write returns the next offset, or -1 if it does not fit or is not flat.
+  function putVarint(at, v) {
+    while (v >= 0x80) {
+      flat[at++] = (v & 0x7f) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    flat[at++] = v;
+    return at;
+  }
+  function putLatin1(at, str) {
+    const n = str.length;
+    if (at + 6 + n > FLAT_BYTES) return -1;
+    flat[at++] = TAG.STRING1;
+    at = putVarint(at, n);
+    for (let i = 0; i < n; i++) {
+      const c = str.charCodeAt(i);
+      if (c > 0xff) return -1;
+      flat[at++] = c;
+    }
+    return at;
+  }
+  function putFlatValue(at, v) {
+    if (at + 10 > FLAT_BYTES) return -1;
+    switch (typeof v) {
+      case 'number':
+        if ((v | 0) === v && !(v === 0 && 1 / v < 0)) {
+          flat[at++] = TAG.INT32;
+          return putVarint(at, ((v << 1) ^ (v >> 31)) >>> 0);
+        }
+        flat[at++] = TAG.DOUBLE;
+        flatView.setFloat64(at, v, true);
+        return at + 8;
+      case 'string':
+        return putLatin1(at, v);
+      case 'boolean':
+        flat[at++] = v ? TAG.TRUE : TAG.FALSE;
+        return at;
+      case 'undefined':
+        flat[at++] = TAG.UNDEFINED;
+        return at;
+      default:
+        if (v !== null) return -1; // an object, a function, a symbol, a BigInt
+        flat[at++] = TAG.NULL;
+        return at;
+    }
+  }
+  // kv: [_, ...values, _] as classify builds it. FLAT + length, or -1.
+  function encodeFlat(ks, kv, n) {
+    let at = 0;
+    flat[at++] = TAG.OBJECT;
+    at = putVarint(at, n);
+    for (let i = 0; i < n; i++) {
+      at = putLatin1(at, ks[i]);
+      if (at < 0) return -1;
+      at = putFlatValue(at, kv[i + 1]);
+      if (at < 0) return -1;
+    }
+    return FLAT + at;
   }
 
   // Decoding: a plain object of a shape seen often is made by a function
@@ -121,7 +194,8 @@ function makeWireHelpers(K) {
   }
 
   return {
-    // For a plain object [shapeTag(keys), ...values, keys] (own enumerable
+    // For a plain object FLAT + length (written into `flat`, see
+    // encodeFlat) or [shapeTag(keys), ...values, keys] (own enumerable
     // string keys), else one of K.classify's codes (or see seen()).
     classify(v, ids, next) {
       const r = seen(ids, v, next);
@@ -133,6 +207,8 @@ function makeWireHelpers(K) {
         const n = ks.length;
         const out = new Array(n + 2);
         for (let i = 0; i < n; i++) out[i + 1] = v[ks[i]];
+        const written = encodeFlat(ks, out, n);
+        if (written >= 0) return written;
         out[0] = shapeTag(ks);
         out[n + 1] = ks;
         return out;
@@ -231,6 +307,7 @@ function makeWireHelpers(K) {
       if (kind === aggregateKind) return hasMessage ? new C([], message) : new C([]);
       return hasMessage ? new C(message) : new C();
     },
+    flat, // classify()'s OBJECT record when it answers FLAT + length
     bufferProto: Buffer.prototype,
     MapCtor: Map,
     SetCtor: Set,

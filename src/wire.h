@@ -218,6 +218,9 @@ class WireWriter {
   void External(uint32_t slot);
 
   void Varint(uint64_t v);
+  // Bytes already in wire form (one whole value, position-independent: no
+  // STRING2), e.g. a flat object lib/wire-helpers.js wrote.
+  void Raw(const uint8_t* data, size_t n) { out_.insert(out_.end(), data, data + n); }
   Bytes& bytes() { return out_; }
 
  private:

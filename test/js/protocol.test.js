@@ -39,7 +39,7 @@ describe('lib/protocol.js against the binding', () => {
     assert.strictEqual(c.wire.viewKinds.at(-2), 'DataView');
     for (const name of c.wire.viewKinds.slice(0, -1)) assert.strictEqual(typeof globalThis[name], 'function', name);
     for (const name of c.wire.errorKinds) assert.ok(Error.isPrototypeOf(globalThis[name]) || name === 'Error', name);
-    assert.deepStrictEqual(Object.keys(c.wire.classify).sort(), ['EXTERNAL', 'MAP', 'REGEXP', 'SET', 'UNCLONEABLE']);
+    assert.deepStrictEqual(Object.keys(c.wire.classify).sort(), ['EXTERNAL', 'FLAT', 'MAP', 'REGEXP', 'SET', 'UNCLONEABLE']);
   });
 
   it('has a frozen constants table', () => {

@@ -188,6 +188,47 @@ describe('wire format', function () {
       assert.deepStrictEqual(viaBuffer(mixed), mixed);
     });
 
+    it('writes objects of flat values in JS the way the encoder would, and falls back for the rest', () => {
+      // lib/wire-helpers.js encodeFlat(): numbers, booleans, null, undefined
+      // and Latin-1 strings. Everything else, and what does not fit its
+      // 4 KiB, takes the general path with the values it already read.
+      const flatOnes = [
+        { a: 1, tag: 'x' },
+        { max: 2 ** 31 - 1, min: -(2 ** 31), over: 2 ** 31, under: -(2 ** 31) - 1, negZero: -0, nan: NaN, inf: -Infinity, half: 1.5, big: 2 ** 53 + 2 },
+        { t: true, f: false, n: null, u: undefined, empty: '', latin: 'caf\u00e9 \u00ff\u0080', 10: 'ten', 2: 'two' },
+        {},
+        Object.assign(Object.create(null), { z: 1 }),
+      ];
+      const general = [
+        { wide: 'snow \u2603' },
+        { ['k\u0100ey']: 1 },
+        { long: 'x'.repeat(5000) },
+        Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`key${i}`, i])),
+        { big: 10n },
+        { nested: { a: 1 } },
+        { list: [1, 2] },
+      ];
+      for (const v of [...flatOnes, ...general]) {
+        const expected = structuredClone(v);
+        const r = viaBuffer(v);
+        assert.deepStrictEqual(r, expected);
+        assert.deepStrictEqual(Object.keys(r), Object.keys(expected));
+        for (const k of Object.keys(expected)) if (typeof expected[k] !== 'object') assert.ok(Object.is(r[k], expected[k]), `${k}: ${String(r[k])}`);
+        assert.deepStrictEqual(wireRoundTrip(v), expected);
+      }
+      // A flat object met twice is one object on the other side.
+      const f = { a: 1 };
+      const both = viaBuffer([f, { f }, f]);
+      assert.strictEqual(both[0], both[2]);
+      assert.strictEqual(both[1].f, both[0]);
+      // A getter runs once, and one that encodes something of its own (which
+      // uses the same scratch bytes) leaves the outer object intact.
+      let reads = 0;
+      const sneaky = { get x() { reads++; wireEncode({ p: 'inner', q: 2 }); return 'outer'; }, y: 3 };
+      assert.deepStrictEqual(viaBuffer(sneaky), { x: 'outer', y: 3 });
+      assert.strictEqual(reads, 1);
+    });
+
     it('builds a shape it has seen many times with the same keys, values and own data properties', () => {
       // lib/wire-helpers.js compiles a maker for a shape after 8 objects in a
       // row; each round here crosses that point, and keys that need quoting
