@@ -28,8 +28,19 @@ using wire::WireViewKind;
 // empty, filled with what was collected, and filled directly from then on.
 class JsBuilder final : public wire::WireVisitor {
  public:
-  JsBuilder(napi_env env, EnvState& state, DecodeHooks& hooks)
-      : env_(env), s_(state), hooks_(hooks) {}
+  struct Frame;
+  // The builder's working vectors. DecodeValue keeps one set per thread
+  // between decodes: a fresh set cost ~5 allocations per small value (on
+  // the main thread per result, on a worker per argument).
+  struct Scratch {
+    std::vector<Frame> stack;
+    std::vector<napi_value> ids;
+    std::vector<napi_value> pending;
+    bool busy = false;
+  };
+
+  JsBuilder(napi_env env, EnvState& state, DecodeHooks& hooks, Scratch& scratch)
+      : env_(env), s_(state), hooks_(hooks), stack_(scratch.stack), ids_(scratch.ids), pending_(scratch.pending) {}
 
   napi_value result() const { return result_; }
 
@@ -246,6 +257,7 @@ class JsBuilder final : public wire::WireVisitor {
  private:
   static constexpr size_t kMaxBatch = 4096;  // JS call arguments per batch
 
+ public:
   struct Frame {
     enum Kind : uint8_t { kArray, kObject, kMap, kSet, kError, kView } kind;
     napi_value obj = nullptr;  // null while an array/object is being collected
@@ -259,6 +271,8 @@ class JsBuilder final : public wire::WireVisitor {
     WireViewKind view_kind = WireViewKind::kUint8;
     uint64_t offset = 0, view_length = 0;
   };
+
+ private:
 
   void Check(napi_status s) {
     if (s != napi_ok) throw Napi::Error::New(Napi::Env(env_));
@@ -471,9 +485,9 @@ class JsBuilder final : public wire::WireVisitor {
   napi_env env_;
   EnvState& s_;
   DecodeHooks& hooks_;
-  std::vector<Frame> stack_;
-  std::vector<napi_value> ids_;
-  std::vector<napi_value> pending_;
+  std::vector<Frame>& stack_;
+  std::vector<napi_value>& ids_;
+  std::vector<napi_value>& pending_;
   napi_value result_ = nullptr;
   bool last_was_proto_ = false;
   std::u16string scratch_;
@@ -483,7 +497,27 @@ class JsBuilder final : public wire::WireVisitor {
 
 Napi::Value DecodeValue(Napi::Env env, const uint8_t* data, size_t size, DecodeHooks& hooks) {
   EnvState& state = StateFor(env);
-  JsBuilder builder(env, state, hooks);
+  // Nothing a decode calls decodes again, but if something ever does, it
+  // gets a scratch of its own.
+  thread_local JsBuilder::Scratch kept;
+  JsBuilder::Scratch fresh;
+  JsBuilder::Scratch& scratch = kept.busy ? fresh : kept;
+  struct Release {
+    JsBuilder::Scratch& s;
+    ~Release() {
+      s.busy = false;
+      // Kept small: one huge value must not pin its working memory.
+      constexpr size_t kKeep = 1024;
+      if (s.stack.capacity() > kKeep) std::vector<JsBuilder::Frame>().swap(s.stack);
+      if (s.ids.capacity() > kKeep) std::vector<napi_value>().swap(s.ids);
+      if (s.pending.capacity() > kKeep) std::vector<napi_value>().swap(s.pending);
+      s.stack.clear();
+      s.ids.clear();
+      s.pending.clear();
+    }
+  } release{scratch};
+  scratch.busy = true;
+  JsBuilder builder(env, state, hooks, scratch);
   std::string error;
   if (!wire::Decode(data, size, builder, &error)) {
     Napi::Error e = Napi::Error::New(env, "nativepool wire: malformed message: " + error);
