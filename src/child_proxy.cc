@@ -170,15 +170,17 @@ void ChildProxy::Run(Bytes init) {
 // before it was stopped still counts. A result already in the socket belongs
 // to a task the child finished (its word says kCompleting), perhaps before it
 // started the task whose abort stops it; abandon() would fail it as if the
-// child had died running it. Read what is there (shutdown() keeps queued
-// bytes readable) without waiting, and complete or release it.
+// child had died running it. A kPost may say why it went (the error that
+// killed it). Read what is there (shutdown() keeps queued bytes readable)
+// without waiting, and complete, release or deliver it; a kRequest has no
+// one left to answer it.
 void ChildProxy::TakeFinished(frame::Reader& reader) {
   Bytes none;  // nothing is written any more
   for (;;) {
     frame::View f;
     frame::Reader::Result r;
     while ((r = reader.Next(&f)) == frame::Reader::kFrame) {
-      if (f.kind != Kind::kComplete && f.kind != Kind::kRelease) continue;
+      if (f.kind != Kind::kComplete && f.kind != Kind::kRelease && f.kind != Kind::kPost) continue;
       if (!Handle(f, none)) return;
     }
     if (r == frame::Reader::kMalformed) return;

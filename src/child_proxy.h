@@ -22,8 +22,8 @@
 //                           only writer
 //        kPost / kRequest   handed to Callbacks::message
 //   On EOF, an error or a malformed frame (the child is gone, or not ours to
-//   trust), or after Shutdown(): take the results the child already wrote
-//   (unless it sent something malformed), abandon the consumer
+//   trust), or after Shutdown(): take the results and posts the child already
+//   wrote (unless it sent something malformed), abandon the consumer
 //   (PoolCore::abandon: started tasks fail with kWorkerExited, the rest go
 //   back in line), then Callbacks::closed, the thread's last act.
 //

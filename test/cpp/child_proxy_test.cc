@@ -236,7 +236,8 @@ TEST(ChildProxy, EofFailsTheStartedTaskAndPutsTheUnstartedOnesBackInLine) {
 // started next, an abort or a timeout), completes with its result; only the
 // task that was running fails. The proxy thread is held inside a message
 // callback so the result arrives after its last read: without the final read
-// abandon() failed the finished task as kWorkerExited.
+// abandon() failed the finished task as kWorkerExited (and dropped a post
+// written after it, such as the error a dying child reports).
 TEST(ChildProxy, AResultWrittenBeforeShutdownCompletesTheTaskTheChildFinished) {
   Watchdog dog(std::chrono::seconds(30));
   std::atomic<bool> in_callback{false};
@@ -263,6 +264,8 @@ TEST(ChildProxy, AResultWrittenBeforeShutdownCompletesTheTaskTheChildFinished) {
     const uint64_t answer = 42;
     link.Complete(batch[0].slot, Status::kOk, reinterpret_cast<const uint8_t*>(&answer), 8);
     ASSERT_TRUE(rig.Start(batch[1].slot));  // the next task starts; its abort stops this child
+    const uint8_t last_words[] = {2};
+    ASSERT_TRUE(link.Post(last_words, 1));  // e.g. the error it is dying of
     ready.store(true);
     wait_until([&] { return rig.closed.load(); });
   });
@@ -290,6 +293,10 @@ TEST(ChildProxy, AResultWrittenBeforeShutdownCompletesTheTaskTheChildFinished) {
   EXPECT_EQ(seen[0], static_cast<int>(Status::kOk));
   EXPECT_EQ(result, 42u);
   EXPECT_EQ(seen[1], static_cast<int>(Status::kWorkerExited));
+  // Both posts were delivered, the one written after the last read too.
+  std::lock_guard<std::mutex> lock(rig.mu);
+  ASSERT_EQ(rig.messages.size(), 2u);
+  EXPECT_EQ(rig.messages[1].second, Bytes{2});
 }
 
 TEST(ChildProxy, SendsEachHandlerOnceBeforeTheFirstTaskThatNeedsIt) {
