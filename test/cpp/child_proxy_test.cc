@@ -87,6 +87,15 @@ struct Rig {
   }
 };
 
+// The child's first steps: read the init frame, then take (blocking)
+// exactly `n` tasks. Call it under ASSERT_NO_FATAL_FAILURE.
+void HandshakeAndTake(ChildLink& link, size_t n, std::vector<ChildLink::TaskView>* batch) {
+  Bytes init;
+  ASSERT_TRUE(link.ReadInit(&init));
+  ASSERT_EQ(link.Take(8, true, batch), ChildLink::Took::kTasks);
+  ASSERT_EQ(batch->size(), n);
+}
+
 // Drains completions: id -> status, each id at most once.
 size_t DrainInto(PoolCore& core, std::vector<int>& seen) {
   size_t n = 0;
@@ -160,11 +169,8 @@ TEST(ChildProxy, ATaskCancelledAfterTheChildTookItIsSkippedThroughTheSharedWord)
   std::atomic<bool> ran_b{false};
   std::thread child([&] {
     ChildLink link(rig.child_fd);
-    Bytes init;
-    ASSERT_TRUE(link.ReadInit(&init));
     std::vector<ChildLink::TaskView> batch;
-    ASSERT_EQ(link.Take(8, true, &batch), ChildLink::Took::kTasks);
-    ASSERT_EQ(batch.size(), 2u);
+    ASSERT_NO_FATAL_FAILURE(HandshakeAndTake(link, 2, &batch));
     ASSERT_TRUE(rig.Start(batch[0].slot));
     phase.store(1);  // a runs; b is held, not started
     wait_until([&] { return phase.load() == 2; });
@@ -203,11 +209,8 @@ TEST(ChildProxy, EofFailsTheStartedTaskAndPutsTheUnstartedOnesBackInLine) {
   for (uint64_t i = 0; i < 3; ++i) rig.core->submit(MakeTask(i));
   std::thread child([&] {
     ChildLink link(rig.child_fd);
-    Bytes init;
-    ASSERT_TRUE(link.ReadInit(&init));
     std::vector<ChildLink::TaskView> batch;
-    ASSERT_EQ(link.Take(8, true, &batch), ChildLink::Took::kTasks);
-    ASSERT_EQ(batch.size(), 3u);
+    ASSERT_NO_FATAL_FAILURE(HandshakeAndTake(link, 3, &batch));
     ASSERT_TRUE(rig.Start(batch[0].slot));
     // "Crashes" with task 0 started and 1, 2 held: the socket closes.
   });
@@ -251,11 +254,8 @@ TEST(ChildProxy, AResultWrittenBeforeShutdownCompletesTheTaskTheChildFinished) {
   std::atomic<bool> ready{false};
   std::thread child([&] {
     ChildLink link(rig.child_fd);
-    Bytes init;
-    ASSERT_TRUE(link.ReadInit(&init));
     std::vector<ChildLink::TaskView> batch;
-    ASSERT_EQ(link.Take(8, true, &batch), ChildLink::Took::kTasks);
-    ASSERT_EQ(batch.size(), 2u);
+    ASSERT_NO_FATAL_FAILURE(HandshakeAndTake(link, 2, &batch));
     const uint8_t post[] = {1};
     ASSERT_TRUE(link.Post(post, 1));  // the proxy thread now waits in the callback
     wait_until([&] { return in_callback.load(); });
