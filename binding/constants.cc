@@ -2,10 +2,14 @@
 
 #include <iterator>
 
+#include "frame.h"
 #include "task.h"
 #include "wire.h"
 
 namespace nativepool::binding {
+
+static_assert(static_cast<uint32_t>(kHandlerExclusive) == frame::kHandlerExclusive,
+              "a child's take batch marks an exclusive task as a worker thread's does");
 
 namespace {
 template <typename E>

@@ -274,7 +274,7 @@ bool ChildProxy::SendTasks(uint32_t max, bool block, Bytes& out) {
       Task* t = tasks[i];
       const bool h = held(i);
       frame::PutU32(out, slots[i]);
-      frame::PutU32(out, h ? t->handler : 0);
+      frame::PutU32(out, h ? t->handler | (t->exclusive ? frame::kHandlerExclusive : 0) : 0);
       frame::PutU32(out, h ? static_cast<uint32_t>(t->payload.size()) : 0);
       if (h) frame::PutBytes(out, t->payload.data(), t->payload.size());
     }

@@ -9,7 +9,9 @@
 //   kInit       parent->child  lib's init message (v8-serialized)
 //   kTasks      parent->child  u32 n, n * (u32 slot, u32 handler, u32 len, len bytes)
 //                              the bytes are the task's payload as queued (a codec
-//                              frame, binding/codec.h): never re-encoded
+//                              frame, binding/codec.h): never re-encoded; handler
+//                              has kHandlerExclusive set for a task that runs
+//                              alone (an abortable one), as a worker thread's take does
 //   kEmpty      parent->child  — a non-blocking take found nothing
 //   kStopped    parent->child  — the consumer was stopped (or the pool shut down)
 //   kHandler    parent->child  u32 index, u32 n, n bytes href, u32 m, m bytes name
@@ -59,6 +61,9 @@ enum class Kind : uint8_t {
 inline bool KnownKind(uint8_t k) { return (k >= 1 && k <= 7) || (k >= 16 && k <= 22); }
 
 constexpr size_t kPrefix = 4;                  // the u32 size
+// In a kTasks handler field: the task runs alone on its consumer (Task::exclusive).
+// The same bit as a worker thread's take batch (binding/constants.h).
+constexpr uint32_t kHandlerExclusive = 1u << 30;
 constexpr uint32_t kMaxFrame = 1u << 30;       // 1 GiB: larger is malformed (WireLimits::max_size is below it)
 
 // --- writing --------------------------------------------------------------------

@@ -299,6 +299,41 @@ TEST(ChildProxy, AResultWrittenBeforeShutdownCompletesTheTaskTheChildFinished) {
   EXPECT_EQ(rig.messages[1].second, Bytes{2});
 }
 
+// An abortable task runs alone on its worker: the child learns which ones
+// from the handler field, as a worker thread does from its take batch.
+TEST(ChildProxy, MarksAnExclusiveTaskInTheBatchItSends) {
+  Watchdog dog(std::chrono::seconds(30));
+  Rig rig;
+  Task* plain = MakeTask(0, 0);
+  Task* alone = MakeTask(1, 0);
+  alone->exclusive = true;
+  rig.core->submit(plain);
+  rig.core->submit(alone);
+  std::vector<uint32_t> handlers;
+  std::thread child([&] {
+    ChildLink link(rig.child_fd);
+    std::vector<ChildLink::TaskView> batch;
+    ASSERT_NO_FATAL_FAILURE(HandshakeAndTake(link, 2, &batch));
+    for (const auto& t : batch) {
+      handlers.push_back(t.handler);
+      ASSERT_TRUE(rig.Start(t.slot));
+      link.Complete(t.slot, Status::kOk, nullptr, 0);
+    }
+    link.Close();
+  });
+  child.join();
+  ASSERT_EQ(handlers.size(), 2u);
+  EXPECT_EQ(handlers[0], 0u);
+  EXPECT_EQ(handlers[1], frame::kHandlerExclusive);
+  std::vector<int> seen(2, -1);
+  size_t n = 0;
+  while (n < 2) {
+    n += DrainInto(*rig.core, seen);
+    std::this_thread::yield();
+  }
+  wait_until([&] { return rig.closed.load(); });
+}
+
 TEST(ChildProxy, SendsEachHandlerOnceBeforeTheFirstTaskThatNeedsIt) {
   Watchdog dog(std::chrono::seconds(30));
   Rig rig;

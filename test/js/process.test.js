@@ -143,6 +143,20 @@ describe("runtime: 'process'", function () {
   });
 
   describe('stopping children', function () {
+    it('runs an abortable task alone in its child, whatever concurrentTasksPerWorker says', async function () {
+      // The child learns which tasks run alone from the batch the proxy sends
+      // (frame::kHandlerExclusive): stopping it for an abort then costs no
+      // other task. Without it the abortable task ran beside the others.
+      const pool = pools.make({ filename: fixture('span.js'), minThreads: 1, maxThreads: 1, concurrentTasksPerWorker: 2 });
+      const before = pool.run(150);
+      const alone = pool.run(150, { signal: new AbortController().signal });
+      const after = pool.run(150);
+      const [a, b, c] = await Promise.all([before, alone, after]);
+      const overlap = (x, y) => x[0] < y[1] && y[0] < x[1];
+      assert.ok(!overlap(a, b), 'the abortable task started while another ran');
+      assert.ok(!overlap(b, c), 'a task started beside the running abortable one');
+    });
+
     it('kills the child running an aborted task (SIGTERM, then SIGKILL) and replaces it', async function () {
       const started = sharedCells('process', 1);
       const pool = pools.make({ filename: fixture('busy.js'), workerData: { started: started.spec }, minThreads: 1, maxThreads: 1 });
