@@ -63,11 +63,6 @@ class RecordIndex {
     return ids.sort((a, b) => a - b);
   }
 
-  /** Every record present, in increasing id order. */
-  values() {
-    return this.ids().map((id) => this.get(id));
-  }
-
   #grow() {
     const old = this.#ring;
     this.#ring = new Array(old.length * 2).fill(undefined);

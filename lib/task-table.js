@@ -196,10 +196,6 @@ class TaskTable {
     if (record.timeout !== Infinity) this.#hooks.timeouts.add(record);
   }
 
-  records() {
-    return this.#records.values();
-  }
-
   /** The record of task `id` while it is in the table. */
   get(id) {
     return this.#records.get(id);

@@ -139,8 +139,8 @@ function makeWireHelpers(K) {
   // final hidden class, instead of a keyed store (and a key lookup) per
   // property: a decode of { a, tag } 0.7-0.9 -> 0.5 us. A shape earns a
   // maker after MAKER_AFTER objects in a row, so objects whose keys keep
-  // changing compile nothing; an environment compiles at most MAKER_BUDGET
-  // makers, and none where code generation from strings is disallowed.
+  // changing compile nothing; an environment compiles at most 256
+  // (makerBudget), and none where code generation from strings is disallowed.
   // A literal defines own data properties, as structuredClone does; a
   // '__proto__' key (which a literal would take for the prototype) keeps
   // the general path below.
