@@ -195,18 +195,35 @@ function finishApp(app) {
 function serve(app, pool, config, { quiet = false } = {}) {
   finishApp(app);
   let closing = false;
+  const unfinished = new Set(); // responses not yet written out in full
   const server = http.createServer((req, res) => {
     // While closing, no connection is kept alive: a request that arrives on an open one is
     // answered with `Connection: close`, and a response that finishes leaves its connection
     // idle, so idle connections are closed again after it.
     if (closing) res.setHeader('Connection', 'close');
-    res.once('finish', () => { if (closing) setImmediate(() => server.closeIdleConnections()); });
+    unfinished.add(res);
+    res.once('close', () => unfinished.delete(res));
+    res.once('finish', () => {
+      unfinished.delete(res);
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
     app(req, res);
   });
+  // Node's closeIdleConnections(), which server.close() calls too, counts a connection as
+  // idle once its response is end()ed (res.finished), before its bytes are written out
+  // (res.writableFinished), and destroys it: a large body still in flight is cut off. So
+  // idle connections are closed only while no response is half-written; the 'finish' of
+  // the last one closes them.
+  const closeIdleConnections = server.closeIdleConnections;
+  server.closeIdleConnections = function () {
+    for (const res of unfinished) if (res.writableEnded) return;
+    closeIdleConnections.call(this);
+  };
   server.listen(config.port, HOST);
   const shutdown = async () => {
     if (closing) return;
     closing = true;
+    for (const res of unfinished) if (!res.headersSent) res.setHeader('Connection', 'close');
     const deadline = setTimeout(() => {
       console.error(`shutdown: in-flight work did not finish within ${config.shutdownTimeoutMs} ms`);
       server.closeAllConnections();

@@ -4,6 +4,8 @@
 // its own file, examples-image.test.js.)
 const assert = require('node:assert/strict');
 const { createHash } = require('node:crypto');
+const http = require('node:http');
+const path = require('node:path');
 const { startExample, request, get, until } = require('./helpers/service');
 
 const sumBelow = (n) => (BigInt(n) * BigInt(n - 1)) / 2n;
@@ -197,6 +199,46 @@ describe('examples/express-compute', function () {
   });
 });
 
+describe('examples/shared/service.js serve() on SIGTERM', function () {
+  this.timeout(60000);
+  const BIG = 64 << 20;
+
+  it('delivers whole a response still being written, on a kept-alive connection, and exits 0', async () => {
+    const svc = await startExample('big-response', {
+      script: path.join(__dirname, '..', 'fixtures', 'big-response-service.js'),
+      env: { BIG_BYTES: String(BIG) },
+    });
+    const agent = new http.Agent({ keepAlive: true });
+    try {
+      // The client reads the headers and stops: the server's res.end() has been called, and
+      // most of the 64 MiB waits behind the full socket buffers. Node's closeIdleConnections()
+      // (which server.close() calls) treats such a connection as idle and destroys it.
+      const res = await new Promise((resolve, reject) => {
+        http.get(`${svc.url}/big`, { agent }, resolve).on('error', reject);
+      });
+      res.pause();
+      assert.equal(res.headers.connection, 'keep-alive');
+      assert.ok(svc.signal('SIGTERM'));
+      // The server has run its shutdown (server.close() and what it calls) once it refuses.
+      await until(() => request(`${svc.url}/health`, { timeoutMs: 2000 }).then(() => false, (err) => err.code === 'ECONNREFUSED'),
+        10000, 'new connections to be refused');
+      const got = await new Promise((resolve, reject) => {
+        let n = 0;
+        res.on('data', (chunk) => { n += chunk.length; });
+        res.once('end', () => resolve(n));
+        res.once('error', reject);
+        res.once('aborted', () => reject(new Error(`the response was cut off after ${n} bytes`)));
+        res.resume();
+      });
+      assert.equal(got, BIG);
+      assert.deepStrictEqual(await svc.waitExit(), { code: 0, signal: null }, svc.output());
+    } finally {
+      agent.destroy();
+      svc.kill();
+    }
+  });
+});
+
 describe('examples/cluster', function () {
   this.timeout(60000);
 
@@ -212,12 +254,22 @@ describe('examples/cluster', function () {
     after(() => svc && svc.kill());
 
     it('aggregates /metrics over every process with prom-client\'s AggregatorRegistry', async () => {
-      const count = (text) => Number(/^nativepool_tasks_submitted_total\{pool="compute"\} (\d+)$/m.exec(text)[1]);
-      const before = count((await request(`${svc.url}/metrics`)).body);
-      // Requests spread over both processes; the sum counts them all.
-      await Promise.all(Array.from({ length: 8 }, (_, i) => request(`${svc.url}/compute?n=${i + 1}`)));
+      const counts = (text) => ({
+        submitted: Number(/^nativepool_tasks_submitted_total\{pool="compute"\} (\d+)$/m.exec(text)[1]),
+        queueFull: Number(/^nativepool_tasks_rejected_total\{pool="compute",reason="queue_full"\} (\d+)$/m.exec(text)[1]),
+      });
+      const before = counts((await request(`${svc.url}/metrics`)).body);
+      // Requests spread over both processes; the sums count them all. The primary hands
+      // connections to whichever process is free, so one process may get more than its
+      // queue holds (MAX_QUEUE 4): those are answered 503 and counted as rejected.
+      const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => request(`${svc.url}/compute?n=${i + 1}`)));
+      const statuses = answers.map((r) => r.status);
+      const ok = statuses.filter((s) => s === 200).length;
+      assert.equal(ok + statuses.filter((s) => s === 503).length, 8, `statuses ${statuses}`);
       const text = (await request(`${svc.url}/metrics`)).body;
-      assert.equal(count(text) - before, 8);
+      const after = counts(text);
+      assert.deepStrictEqual({ submitted: after.submitted - before.submitted, queueFull: after.queueFull - before.queueFull },
+        { submitted: ok, queueFull: 8 - ok });
       assert.match(text, /^nativepool_workers\{pool="compute",state="idle"\} 2$/m);
     });
 

@@ -23,15 +23,15 @@ function freePort() {
 
 /**
  * Starts examples/<name> by `npm run example:<name>` (via: 'npm') or
- * `node examples/<name>/server.js` (via: 'node') with PORT set to a free port, and
- * resolves once it printed the ready line. The child leads its own process group so
- * kill() can end npm and everything under it.
+ * `node examples/<name>/server.js` (via: 'node'), or `node <script>` when `script` is
+ * given, with PORT set to a free port, and resolves once it printed the ready line.
+ * The child leads its own process group so kill() can end npm and everything under it.
  */
-async function startExample(name, { env = {}, via = 'npm', readyTimeoutMs = 20000 } = {}) {
+async function startExample(name, { env = {}, via = 'npm', script, readyTimeoutMs = 20000 } = {}) {
   const port = await freePort();
-  const [cmd, args] = via === 'npm'
-    ? ['npm', ['run', `example:${name}`]]
-    : [process.execPath, [path.join('examples', name, 'server.js')]];
+  const [cmd, args] = script ? [process.execPath, [script]]
+    : via === 'npm' ? ['npm', ['run', `example:${name}`]]
+      : [process.execPath, [path.join('examples', name, 'server.js')]];
   const child = spawn(cmd, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), ...env },
