@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "convert.h"
+#include "wire.h"
 
 namespace nativepool::binding {
 
@@ -27,6 +28,10 @@ void SideHooks::Set(Napi::Object options) {
 void Encode(Napi::Env env, Napi::Value value, Bytes& out, SideHooks& side,
             Napi::Value moving) {
   const size_t frame = out.size();
+  // Room for a small message at once (WireWriter reserves as much, but after
+  // this byte would have made a first allocation of its own).
+  if (out.capacity() - out.size() < wire::WireWriter::kFirstReserve + 1)
+    out.reserve(out.size() + wire::WireWriter::kFirstReserve + 1);
   out.push_back(kPlain);
   Napi::Array externals;
   uint32_t count = 0;

@@ -106,19 +106,19 @@ class Encoder {
   int64_t FindOrAdd(napi_value v) {
     const uint32_t id = next_id_;
     if (!id_map_) {
-      for (size_t i = 0; i < seen_.size(); ++i) {
+      for (size_t i = 0; i < nseen_; ++i) {
         bool eq;
         Check(napi_strict_equals(env_, seen_[i], v, &eq));
         if (eq) return static_cast<int64_t>(i);
       }
-      if (seen_.size() < kLinearIdLimit) {
-        seen_.push_back(v);
+      if (nseen_ < kLinearIdLimit) {
+        seen_[nseen_++] = v;
         ++next_id_;
         return -1;
       }
       Check(napi_new_instance(env_, s_.Get(s_.map_ctor), 0, nullptr, &id_map_));
-      for (size_t i = 0; i < seen_.size(); ++i) Track(seen_[i], static_cast<uint32_t>(i));
-      seen_.clear();
+      for (size_t i = 0; i < nseen_; ++i) Track(seen_[i], static_cast<uint32_t>(i));
+      nseen_ = 0;
     }
     napi_value r = Track(v, id);
     napi_valuetype t;
@@ -140,7 +140,7 @@ class Encoder {
   // adding first.
   bool Seen(napi_value v, uint32_t* id) {
     if (!id_map_) {
-      for (size_t i = 0; i < seen_.size(); ++i) {
+      for (size_t i = 0; i < nseen_; ++i) {
         bool eq;
         Check(napi_strict_equals(env_, seen_[i], v, &eq));
         if (eq) {
@@ -529,7 +529,10 @@ class Encoder {
   wire::WireLimits limits_;
   uint32_t depth_ = 0;
   uint32_t next_id_ = 0;
-  std::vector<napi_value> seen_;
+  // The first kLinearIdLimit objects, by id (then id_map_): inline, so a
+  // small value's encode allocates nothing for its identities.
+  napi_value seen_[kLinearIdLimit];
+  size_t nseen_ = 0;
   napi_value id_map_ = nullptr;
   std::u16string scratch_;
 };

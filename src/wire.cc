@@ -42,6 +42,9 @@ const char16_t* Utf16Units(const WireString& s, std::u16string& scratch) {
 // --- writer -----------------------------------------------------------------
 
 WireWriter::WireWriter(Bytes& out) : out_(out), start_(out.size()) {
+  // A small message in an empty vector would grow it 1, 2, 4, ... 32 bytes:
+  // six allocations for a { a, tag }. One reservation covers it.
+  if (out_.capacity() - out_.size() < kFirstReserve) out_.reserve(out_.size() + kFirstReserve);
   out_.push_back(kMagic);
   out_.push_back(kVersion);
 }
@@ -230,6 +233,28 @@ namespace {
 
 enum class IdKind : uint8_t { kObject, kArrayBuffer, kExternal };
 inline constexpr uint64_t kUnknownLength = ~uint64_t{0};
+
+// The kind of every id given so far, in id order: the first kInline in the
+// object itself, so decoding a small value allocates nothing for them.
+class IdKinds {
+ public:
+  void push_back(IdKind k) {
+    if (spill_.empty() && n_ < kInline) {
+      inline_[n_++] = k;
+      return;
+    }
+    if (spill_.empty()) spill_.assign(inline_, inline_ + n_);
+    spill_.push_back(k);
+  }
+  size_t size() const { return spill_.empty() ? n_ : spill_.size(); }
+  IdKind operator[](size_t i) const { return spill_.empty() ? inline_[i] : spill_[i]; }
+
+ private:
+  static constexpr size_t kInline = 32;
+  IdKind inline_[kInline];
+  size_t n_ = 0;
+  std::vector<IdKind> spill_;
+};
 
 class Decoder {
  public:
@@ -590,7 +615,7 @@ class Decoder {
   size_t pos_ = 0;
   WireVisitor& v_;
   const WireLimits& limits_;
-  std::vector<IdKind> ids_;
+  IdKinds ids_;
   std::vector<std::pair<uint32_t, uint64_t>> buffer_lengths_;
   std::vector<uint64_t> words_;
 };

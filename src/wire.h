@@ -184,6 +184,7 @@ struct WireErrorHeader {
 class WireWriter {
  public:
   explicit WireWriter(Bytes& out);  // appends the header
+  static constexpr size_t kFirstReserve = 64;  // bytes made room for up front
 
   void Undefined() { Put(Tag::kUndefined); }
   void Null() { Put(Tag::kNull); }

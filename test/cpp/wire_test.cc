@@ -315,6 +315,30 @@ TEST(Wire, BackRefMustNameAnAssignedId) {
   EXPECT_NE(Decoded(ahead).find("unknown id"), std::string::npos);
 }
 
+// The decoder keeps the first ids in a table inside itself and moves them to
+// the heap past it (32): ids on both sides of that line still resolve, and a
+// view still checks that the id it names is a buffer.
+TEST(Wire, IdsPastTheDecodersInlineTableResolveAsBefore) {
+  const uint8_t bytes[4] = {1, 2, 3, 4};
+  // ids: 0 the array, 1..38 empty objects, 39 the buffer, 40 the view over it.
+  auto graph = [&](uint32_t view_over) {
+    return Write([&](WireWriter& w) {
+      w.BeginArray(42, 42);
+      for (int i = 0; i < 38; ++i) w.BeginObject(0);
+      w.ArrayBuffer(bytes, 4);
+      w.BeginView(WireViewKind::kUint8, 0, 4);
+      w.BackRef(view_over);
+      w.BackRef(3);   // before the line
+      w.BackRef(40);  // past it: the view
+      w.ArrayProps(0);
+    });
+  };
+  const std::string ok = Decoded(graph(39));
+  EXPECT_NE(ok.find("ab:1.2.3.4 view1@0+4 ref39 /view ref3 ref40 ]"), std::string::npos) << ok;
+  EXPECT_NE(Decoded(graph(37)).find("view over a non-buffer"), std::string::npos);
+  EXPECT_NE(Decoded(graph(41)).find("unknown id"), std::string::npos);
+}
+
 TEST(Wire, ViewsMustFitAlignedInABuffer) {
   const uint8_t bytes[8] = {};
   const auto ok = Write([&](WireWriter& w) {
