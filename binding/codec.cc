@@ -25,8 +25,16 @@ void SideHooks::Set(Napi::Object options) {
   if (u.IsFunction()) unpack = Napi::Persistent(u.As<Napi::Function>());
 }
 
+void FrameRecord(const uint8_t* record, size_t size, Bytes& out) {
+  out.reserve(out.size() + 3 + size);
+  out.push_back(kPlain);
+  out.push_back(wire::kMagic);
+  out.push_back(wire::kVersion);
+  out.insert(out.end(), record, record + size);
+}
+
 void Encode(Napi::Env env, Napi::Value value, Bytes& out, SideHooks& side,
-            Napi::Value moving) {
+            Napi::Value moving, Napi::Value classified) {
   const size_t frame = out.size();
   // Room for a small message at once (WireWriter reserves as much, but after
   // this byte would have made a first allocation of its own).
@@ -54,6 +62,7 @@ void Encode(Napi::Env env, Napi::Value value, Bytes& out, SideHooks& side,
       };
     }
   }
+  if (!classified.IsEmpty() && classified.IsArray()) hooks.classified = classified;
   EncodeValue(env, value, out, hooks);
   if (count == 0) return;
   // Re-frame: 'X', the main message's length, the main message, then the

@@ -35,8 +35,13 @@ struct SideHooks {
 // for a value that cannot cross threads; `out` is then unspecified.
 // `moving`: an array of ArrayBuffers that lib decided to move rather than
 // copy; they go to pack() like other externals (or undefined: copy all).
+// `classified`: lib's classify() answer for `value`, a plain object whose
+// values it read already (see EncodeHooks::classified), or empty.
 void Encode(Napi::Env env, Napi::Value value, Bytes& out, SideHooks& hooks,
-            Napi::Value moving = Napi::Value());
+            Napi::Value moving = Napi::Value(), Napi::Value classified = Napi::Value());
+// Appends the frame of a value lib encoded itself: `record` is its wire
+// record (lib/wire-helpers.js encodeTask), without the message header.
+void FrameRecord(const uint8_t* record, size_t size, Bytes& out);
 // Rebuilds a value from a frame made by Encode in any environment.
 Napi::Value Decode(Napi::Env env, const uint8_t* data, size_t size, SideHooks& hooks);
 

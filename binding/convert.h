@@ -47,6 +47,10 @@ struct EncodeHooks {
   // so it goes to `external` (the side channel moves it) instead of having
   // its bytes copied onto the wire. Empty: every ArrayBuffer is copied.
   std::function<bool(Napi::Env env, Napi::Value buffer)> transfer;
+  // The top-level value's classify() answer when lib asked for it already
+  // (a plain object's [shapeTag, ...values, keys]: its values were read once,
+  // and must not be read again), else nullptr.
+  napi_value classified = nullptr;
 };
 
 struct DecodeHooks {

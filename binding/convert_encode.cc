@@ -9,6 +9,7 @@
 #include <array>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 #include "convert.h"
 #include "constants.h"
@@ -177,6 +178,13 @@ class Encoder {
   }
 
   void Object(napi_value v) {
+    if (hooks_.classified != nullptr && depth_ == 0) {
+      // The top-level plain object lib classified itself: id 0, as
+      // IdentityCall would give it, then its values as classify read them.
+      napi_value kv = std::exchange(hooks_.classified, nullptr);
+      FindOrAdd(v);
+      return PlainObject(kv);
+    }
     bool is = false;
     Check(napi_is_typedarray(env_, v, &is));
     if (is) return TypedArray(v);

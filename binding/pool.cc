@@ -31,6 +31,7 @@ Napi::Function NativePool::Define(Napi::Env env) {
       InstanceMethod<&NativePool::AddHandler>("addHandler"),
       InstanceMethod<&NativePool::Submit>("submit"),
       InstanceMethod<&NativePool::SubmitMany>("submitMany"),
+      InstanceMethod<&NativePool::SubmitEncoded>("submitEncoded"),
       InstanceMethod<&NativePool::CancelMany>("cancelMany"),
       InstanceMethod<&NativePool::Cancel>("cancel"),
       InstanceMethod<&NativePool::RunningTasks>("runningTasks"),
@@ -315,7 +316,8 @@ Napi::Value NativePool::Submit(const Napi::CallbackInfo& info) {
   t->handler = CheckedUint32(env, info[1], "handler");
   t->lane = CheckedUint32(env, info[2], "lane");
   const uint32_t flags = CheckedUint32(env, info[4], "flags");
-  Encode(env, info[3], t->payload, side_, info.Length() > 5 ? info[5] : Napi::Value());
+  Encode(env, info[3], t->payload, side_, info.Length() > 5 ? info[5] : Napi::Value(),
+         info.Length() > 6 ? info[6] : Napi::Value());
   t->retain = (flags & kSubmitRetain) != 0;
   t->exclusive = (flags & kSubmitExclusive) != 0;
   if (flags & kSubmitTrack) tracked_.put(t->id, t.get());
@@ -324,6 +326,59 @@ Napi::Value NativePool::Submit(const Napi::CallbackInfo& info) {
     bell_refed_ = true;
   }
   core_->submit(t.release());
+  return env.Undefined();
+}
+
+// submitEncoded(meta, bytes, count) -> undefined: submits `count` tasks lib
+// encoded itself (flat values, lib/submit-batch.js): task i is
+// meta[4i..4i+3] = [id, handler, lane, end], its wire record
+// bytes[end of task i-1 (0 for the first) .. end). One call, one bulk push.
+// Throws before submitting anything if an offset is out of order or range.
+Napi::Value NativePool::SubmitEncoded(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!bell_open_) throw Napi::Error::New(env, "nativepool: pool is closed");
+  if (info.Length() < 3 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    throw Napi::TypeError::New(env, "Expected a Float64Array for meta");
+  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    throw Napi::TypeError::New(env, "Expected a Uint8Array for bytes");
+  Napi::Float64Array meta = info[0].As<Napi::Float64Array>();
+  Napi::Uint8Array bytes = info[1].As<Napi::Uint8Array>();
+  const uint32_t n = CheckedUint32(env, info[2], "count");
+  if (meta.ElementLength() < size_t{n} * 4) throw Napi::RangeError::New(env, "Expected meta to hold 4 numbers per task");
+  const double* m = meta.Data();
+  const uint8_t* b = bytes.Data();
+  double start = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    const double end = m[4 * i + 3];
+    if (!(end > start && end <= static_cast<double>(bytes.ElementLength())))
+      throw Napi::RangeError::New(env, "Expected each task's end offset after the previous one, within bytes");
+    start = end;
+  }
+  if (n == 0) return env.Undefined();
+  std::vector<Task*> tasks;
+  tasks.reserve(n);
+  size_t at = 0;
+  try {
+    for (uint32_t i = 0; i < n; ++i) {
+      auto t = std::make_unique<Task>();
+      t->id = static_cast<uint64_t>(m[4 * i]);
+      t->handler = static_cast<uint32_t>(m[4 * i + 1]);
+      t->lane = static_cast<uint32_t>(m[4 * i + 2]);
+      const size_t end = static_cast<size_t>(m[4 * i + 3]);
+      FrameRecord(b + at, end - at, t->payload);
+      at = end;
+      tasks.push_back(t.release());
+    }
+  } catch (...) {
+    for (Task* t : tasks) delete t;  // nothing was submitted
+    throw;
+  }
+  if (live_ == 0 && !bell_refed_) {
+    bell_.Ref(env);
+    bell_refed_ = true;
+  }
+  live_ += n;
+  core_->submit_bulk(tasks.data(), n);
   return env.Undefined();
 }
 

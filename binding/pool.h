@@ -34,6 +34,7 @@ class NativePool : public Napi::ObjectWrap<NativePool> {
   Napi::Value AddHandler(const Napi::CallbackInfo& info);
   Napi::Value Submit(const Napi::CallbackInfo& info);
   Napi::Value SubmitMany(const Napi::CallbackInfo& info);
+  Napi::Value SubmitEncoded(const Napi::CallbackInfo& info);
   Napi::Value CancelMany(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
   Napi::Value RunningTasks(const Napi::CallbackInfo& info);

@@ -171,6 +171,7 @@ class Job extends AsyncResource {
     host.channel.encoding(-first);
     let failed;
     try {
+      host.flushRuns();
       failed = host.native.submitMany(first, handler, this.spec.lane, values, from, to);
     } catch (err) {
       this.leave(w, w.pending);

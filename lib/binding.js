@@ -47,6 +47,9 @@ function load() {
 }
 
 const binding = load();
-binding.initialize(makeWireHelpers(binding.constants.wire));
+const wireHelpers = makeWireHelpers(binding.constants.wire);
+binding.initialize(wireHelpers);
+// run() encodes flat task arguments itself (lib/submit-batch.js).
+Object.defineProperty(binding, 'wireHelpers', { value: wireHelpers });
 
 module.exports = binding;

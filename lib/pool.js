@@ -24,6 +24,10 @@ const { TimeoutWatch } = require('./timeouts');
 const { runMany } = require('./run-many');
 const { map } = require('./map-job');
 const { BATCH_WORKER } = require('./batch-job');
+const { SubmitBatch } = require('./submit-batch');
+
+const { encodeTask, flat } = binding.wireHelpers;
+const FLAT = binding.constants.wire.classify.FLAT;
 
 // Pools a process 'exit' must wake: workers parked in native code have to be
 // woken before Node joins their threads (env cleanup hooks run too late).
@@ -43,6 +47,7 @@ function installExitHook() {
 class Pool extends EventEmitter {
   #options;
   #native;
+  #batch; // lib/submit-batch.js: run()'s flat tasks on their way to the core
   #channel;
   #tasks;
   #workers;
@@ -81,6 +86,7 @@ class Pool extends EventEmitter {
       (consumer, slot) => this.#workers.startOf(consumer, slot),
       (record) => this.#tasks.timeout(record),
     );
+    this.#batch = new SubmitBatch(this.#native, flat, (ids, err) => this.#tasks.failUnsubmitted(ids, err));
     this.#figures = new Figures(this.#native, o);
     this.#tasks = new TaskTable(this.#native, this.#channel, {
       exited: (consumer, record) => this.#workers.adoptOrphan(consumer, record),
@@ -120,6 +126,7 @@ class Pool extends EventEmitter {
       for (const member of w.members()) if (member.ready) return; // others serve
       this.#queuedError = err;
       try {
+        this.#batch.flush();
         this.#native.cancelQueued();
       } finally {
         this.#queuedError = null;
@@ -160,6 +167,7 @@ class Pool extends EventEmitter {
 
     let value = task;
     let moved = null;
+    let classified;
     if (transferList || isMovable(task)) {
       try {
         // A task that may run again keeps every byte it carries: its
@@ -169,6 +177,22 @@ class Pool extends EventEmitter {
         return this.#refuse('invalid', err);
       }
       value = moved.value;
+    } else if (signal === null && timeout === Infinity && retry === null) {
+      // Nothing of the core but its queue: a flat argument is encoded here
+      // and goes with the job's other such tasks (lib/submit-batch.js).
+      const r = encodeTask(task);
+      if (typeof r === 'number') {
+        const id = this.#tasks.nextId();
+        // Copied out of the encoder's scratch before anything else runs (the
+        // record's async_hooks init may call run() again).
+        this.#batch.add(id, handler, lane, r - FLAT);
+        const { record, promise } = this.#tasks.create(id);
+        record.lane = lane;
+        this.#tasks.add(record, null);
+        this.#afterSubmit();
+        return promise;
+      }
+      classified = r; // a plain object whose values were read: the encoder takes them as they are
     }
 
     const id = this.#tasks.nextId();
@@ -179,7 +203,8 @@ class Pool extends EventEmitter {
     const flags = (tracked ? SUBMIT.TRACK : 0) | (retry !== null ? SUBMIT.RETAIN : 0) | (signal !== null ? SUBMIT.EXCLUSIVE : 0);
     this.#channel.encoding(id, moved && moved.ports.length > 0 ? moved.ports : null);
     try {
-      this.#native.submit(id, handler, lane, value, flags, moved && moved.moving.length > 0 ? moved.moving : undefined);
+      this.#batch.flush(); // what run() queued before this goes first
+      this.#native.submit(id, handler, lane, value, flags, moved && moved.moving.length > 0 ? moved.moving : undefined, classified);
     } catch (err) {
       this.#channel.encoding(0);
       this.#channel.taskDone(id);
@@ -229,6 +254,7 @@ class Pool extends EventEmitter {
     const slots = o.maxThreads * o.concurrentTasksPerWorker;
     this.#host = {
       native: this.#native,
+      flushRuns: () => this.#batch.flush(), // before a submitMany(): run()'s tasks go first
       tasks: this.#tasks,
       channel: this.#channel,
       slots,
@@ -371,6 +397,7 @@ class Pool extends EventEmitter {
       const drop = this.queueSize;
       this.#queuedError = errors.forceClosed();
       try {
+        this.#batch.flush();
         this.#native.cancelQueued(Math.max(0, this.#native.queued - drop));
       } finally {
         this.#queuedError = null;
@@ -402,6 +429,7 @@ class Pool extends EventEmitter {
     this.#destroying = true;
     this.#destroyPromise = (async () => {
       const native = this.#native;
+      this.#batch.flush(); // then cancelled below, with the rest of the queue
       native.shutdown(); // nothing more is taken; parked workers wake
       native.drain(); // settle what completed
       native.cancelQueued(); // reject what is queued
@@ -556,16 +584,19 @@ class Pool extends EventEmitter {
 
   /** A snapshot of counters, gauges, timings and per-worker figures, computed now. */
   stats() {
+    this.#batch.flush(); // the core's figures count them
     return snapshot(this.#figures);
   }
 
   /** The pool's metrics in the Prometheus text format: { prefix, labels }. */
   metrics(options) {
+    this.#batch.flush(); // the core's figures count them
     return metricsText(this.#figures, options);
   }
 
   /** For nativepool/prometheus. */
   get [kFigures]() {
+    this.#batch.flush(); // the core's figures count them
     return this.#figures;
   }
 }

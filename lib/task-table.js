@@ -369,6 +369,17 @@ class TaskTable {
     else if (this.#records.get(record.id) === record) this.#failed(record, err, OUTCOME.WORKER_EXITED);
   }
 
+  /** Tasks add()ed whose submission the core refused (lib/submit-batch.js): reject each with `err`. */
+  failUnsubmitted(ids, err) {
+    for (const id of ids) {
+      const record = this.#take(id);
+      if (record === undefined) continue;
+      this.#outcomes[OUTCOME.CANCELLED]++;
+      this.#finish(record, false, err);
+    }
+    this.#hooks.settled();
+  }
+
   /** Rejects every record still in the table (after destroy: nothing else will). */
   rejectAll(err) {
     for (const id of this.#records.ids()) {

@@ -8,7 +8,7 @@
 // `K` is the addon's own table (addon.constants.wire): the codes classify()
 // returns, and the order of the view and error kinds of src/wire.h, so both
 // sides read the same numbers from one place.
-const { isProxy, isMap, isSet, isRegExp, isWeakMap, isWeakSet, isPromise } = require('node:util').types;
+const { isProxy, isMap, isSet, isRegExp, isWeakMap, isWeakSet, isPromise, isAnyArrayBuffer } = require('node:util').types;
 
 function makeWireHelpers(K) {
   const getProto = Object.getPrototypeOf;
@@ -193,7 +193,41 @@ function makeWireHelpers(K) {
     return make;
   }
 
+  const isArray = Array.isArray;
+  const isView = ArrayBuffer.isView;
+  const objectToString = Object.prototype.toString;
+
+  // The classify() answer the encoder would get for v at the top of a task
+  // argument, asked by run() itself (lib/submit-batch.js), or undefined when
+  // v must go the general way (nothing of it was read then). FLAT + length:
+  // v is flat (a number, boolean, null, undefined, Latin-1 string, or a plain
+  // object of those) and its record is in `flat`. An array: a plain object
+  // that is not flat, whose values were read (pass it to submit(), which must
+  // not read them again). Objects the encoder recognizes before classify()
+  // (arrays, views, buffers, dates, errors, whatever their prototype) and
+  // Proxies go the general way.
+  function encodeTask(v) {
+    if (typeof v !== 'object' || v === null) {
+      const at = putFlatValue(0, v);
+      return at < 0 ? undefined : FLAT + at;
+    }
+    if (isProxy(v)) return undefined;
+    const p = getProto(v);
+    if (p !== OP && p !== null) return undefined;
+    if (isArray(v) || isView(v) || isAnyArrayBuffer(v) || objectToString.call(v) !== '[object Object]') return undefined;
+    const ks = keys(v);
+    const n = ks.length;
+    const out = new Array(n + 2);
+    for (let i = 0; i < n; i++) out[i + 1] = v[ks[i]];
+    const written = encodeFlat(ks, out, n);
+    if (written >= 0) return written;
+    out[0] = shapeTag(ks);
+    out[n + 1] = ks;
+    return out;
+  }
+
   return {
+    encodeTask,
     // For a plain object FLAT + length (written into `flat`, see
     // encodeFlat) or [shapeTag(keys), ...values, keys] (own enumerable
     // string keys), else one of K.classify's codes (or see seen()).
