@@ -215,6 +215,12 @@ function makeWireHelpers(K) {
     const p = getProto(v);
     if (p !== OP && p !== null) return undefined;
     if (isArray(v) || isView(v) || isAnyArrayBuffer(v) || objectToString.call(v) !== '[object Object]') return undefined;
+    return plainObject(v);
+  }
+
+  // A plain object's values, each read once: FLAT + length if they are all
+  // flat (the record is in `flat`), else [shapeTag(keys), ...values, keys].
+  function plainObject(v) {
     const ks = keys(v);
     const n = ks.length;
     const out = new Array(n + 2);
@@ -236,17 +242,7 @@ function makeWireHelpers(K) {
       if (r !== undefined) return r;
       if (isProxy(v)) return EXTERNAL;
       const p = getProto(v);
-      if (p === OP || p === null) {
-        const ks = keys(v);
-        const n = ks.length;
-        const out = new Array(n + 2);
-        for (let i = 0; i < n; i++) out[i + 1] = v[ks[i]];
-        const written = encodeFlat(ks, out, n);
-        if (written >= 0) return written;
-        out[0] = shapeTag(ks);
-        out[n + 1] = ks;
-        return out;
-      }
+      if (p === OP || p === null) return plainObject(v);
       if (isMap(v)) return MAP;
       if (isSet(v)) return SET;
       if (isRegExp(v)) return REGEXP;
