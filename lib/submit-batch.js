@@ -40,10 +40,6 @@ class SubmitBatch {
     this.#failed = failed;
   }
 
-  get size() {
-    return this.#count;
-  }
-
   /** Queues task `id` whose record encodeTask() just wrote into flat[0, length). */
   add(id, handler, lane, length) {
     if (this.#count === MAX_TASKS || this.#used + length > MAX_BYTES) this.flush();
