@@ -181,7 +181,8 @@ Napi::Value ChildPort::Finish(const Napi::CallbackInfo& info, Status status) {
   const uint32_t slot = CheckedUint32(env, info[0], "slot");
   Bytes bytes;
   Encode(env, info.Length() > 1 ? info[1] : env.Undefined(), bytes, side_,
-         info.Length() > 2 ? info[2] : Napi::Value());  // may throw DataCloneError
+         info.Length() > 2 ? info[2] : Napi::Value(),
+         info.Length() > 3 ? info[3] : Napi::Value());  // may throw DataCloneError
   if (closed_) return Napi::Boolean::New(env, false);
   deferred_.erase(slot);
   link_->Complete(slot, status, bytes.data(), bytes.size());

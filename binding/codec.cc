@@ -35,6 +35,13 @@ void FrameRecord(const uint8_t* record, size_t size, Bytes& out) {
 
 void Encode(Napi::Env env, Napi::Value value, Bytes& out, SideHooks& side,
             Napi::Value moving, Napi::Value classified) {
+  if (!classified.IsEmpty() && classified.IsNumber()) {  // lib wrote the record
+    size_t n = 0;
+    const uint8_t* record = FlatRecord(env, classified.As<Napi::Number>().DoubleValue(), &n);
+    if (record == nullptr) throw Napi::RangeError::New(env, "nativepool: not an encodeTask() answer");
+    FrameRecord(record, n, out);
+    return;
+  }
   const size_t frame = out.size();
   // Room for a small message at once (WireWriter reserves as much, but after
   // this byte would have made a first allocation of its own).

@@ -35,8 +35,10 @@ struct SideHooks {
 // for a value that cannot cross threads; `out` is then unspecified.
 // `moving`: an array of ArrayBuffers that lib decided to move rather than
 // copy; they go to pack() like other externals (or undefined: copy all).
-// `classified`: lib's classify() answer for `value`, a plain object whose
-// values it read already (see EncodeHooks::classified), or empty.
+// `classified`: lib's encodeTask()/classify() answer for `value`: a plain
+// object whose values it read already (an array, see
+// EncodeHooks::classified), FLAT + n when lib wrote value's whole record
+// into its `flat` bytes (then `value` is not read), or empty.
 void Encode(Napi::Env env, Napi::Value value, Bytes& out, SideHooks& hooks,
             Napi::Value moving = Napi::Value(), Napi::Value classified = Napi::Value());
 // Appends the frame of a value lib encoded itself: `record` is its wire

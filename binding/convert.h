@@ -69,6 +69,15 @@ void EncodeValue(Napi::Env env, Napi::Value value, Bytes& out,
 // 'ERR_WIRE_MALFORMED' for bytes that are not a valid message.
 Napi::Value DecodeValue(Napi::Env env, const uint8_t* data, size_t size, DecodeHooks& hooks);
 
+// The record lib/wire-helpers.js encodeTask() wrote into its `flat` bytes in
+// this environment, for its answer `answer` (kFlat + n; binding/constants.h),
+// or nullptr if the answer is not one (then *size is unset).
+const uint8_t* FlatRecord(napi_env env, double answer, size_t* size);
+
+// [...items] made in one call into JS (lib/wire-helpers.js arrayOf), not
+// element by element through the API.
+napi_value ArrayOf(napi_env env, size_t n, const napi_value* items);
+
 // Sets exports.wireEncode(value[, externals]) -> Buffer and
 // exports.wireDecode(bytes[, externals]) -> value (binding/wire_module.cc).
 Napi::Object InitWire(Napi::Env env, Napi::Object exports);

@@ -3,6 +3,7 @@
 #include "convert_env.h"
 
 #include "addon_data.h"
+#include "constants.h"
 #include "convert.h"
 
 namespace nativepool::convert_detail {
@@ -52,6 +53,25 @@ EnvState& StateFor(napi_env env) {
 }  // namespace nativepool::convert_detail
 
 namespace nativepool {
+
+const uint8_t* FlatRecord(napi_env env, double answer, size_t* size) {
+  convert_detail::EnvState& s = convert_detail::StateFor(env);
+  const double flat = static_cast<double>(binding::Classify::kFlat);
+  const double n = answer - flat;
+  // A whole record: at least a tag, within the bytes lib wrote.
+  if (s.flat == nullptr || !(n >= 1 && n <= static_cast<double>(s.flat_size)) || n != static_cast<double>(static_cast<size_t>(n)))
+    return nullptr;
+  *size = static_cast<size_t>(n);
+  return s.flat;
+}
+
+napi_value ArrayOf(napi_env env, size_t n, const napi_value* items) {
+  convert_detail::EnvState& s = convert_detail::StateFor(env);
+  napi_value undef, r;
+  s.Check(napi_get_undefined(env, &undef));
+  s.Check(napi_call_function(env, undef, s.Get(s.array_of), n, items, &r));
+  return r;
+}
 
 Napi::Error MakeDataCloneError(Napi::Env env, const std::string& message) {
   Napi::Error e = Napi::Error::New(env, message);

@@ -120,15 +120,19 @@ Napi::Value WorkerPort::TakeImpl(Napi::Env env, uint32_t max, bool block) {
     if (block || s.core->stopped(*s.consumer)) return env.Null();
     return Napi::Array::New(env, 0);
   }
-  Napi::Array out = Napi::Array::New(env, n * kTakeStride);
+  // The batch is made by one call into JS from its items (filling an array
+  // through the API costs a store on V8's slow path per element).
+  napi_value items[kMaxBatch * kTakeStride];
+  const napi_value undefined = env.Undefined();
   for (size_t i = 0; i < n; ++i) {
     Task* t = tasks[i];
-    const size_t at = i * kTakeStride;
-    out.Set(at, Napi::Number::New(env, slots[i]));
-    out.Set(at + 1, Napi::Number::New(env, static_cast<int32_t>(t->handler) | (t->exclusive ? kHandlerExclusive : 0)));
+    napi_value* item = items + i * kTakeStride;
+    item[0] = Napi::Number::New(env, slots[i]);
+    item[1] = Napi::Number::New(env, static_cast<int32_t>(t->handler) | (t->exclusive ? kHandlerExclusive : 0));
+    item[2] = undefined;
     if (NeedsSideChannel(t->payload)) continue;  // value(slot) when it starts
     try {
-      out.Set(at + 2, Decode(env, t->payload.data(), t->payload.size(), side_));
+      item[2] = Decode(env, t->payload.data(), t->payload.size(), side_);
     } catch (const Napi::Error& e) {
       // Terminated while decoding: leave this task and the rest held and
       // unstarted; the env cleanup puts them back in line untouched.
@@ -137,11 +141,11 @@ Napi::Value WorkerPort::TakeImpl(Napi::Env env, uint32_t max, bool block) {
       // and let lib fail the task when it reaches it.
       Napi::Object box = Napi::Object::New(env);
       box.Set("error", e.Value());
-      out.Set(at + 2, box);
-      out.Set(at + 1, Napi::Number::New(env, kBadValue));  // lib: value is { error }
+      item[2] = box;
+      item[1] = Napi::Number::New(env, kBadValue);  // lib: value is { error }
     }
   }
-  return out;
+  return Napi::Value(env, ArrayOf(env, n * kTakeStride, items));
 }
 
 // take(max) -> [slot, handler, value, ...] (1..max tasks), or null once this
@@ -174,12 +178,14 @@ Napi::Value WorkerPort::Finish(const Napi::CallbackInfo& info, Status status) {
   uint32_t slot = CheckedUint32(env, info[0], "slot");
   Bytes bytes;
   Encode(env, info.Length() > 1 ? info[1] : env.Undefined(), bytes, side_,
-         info.Length() > 2 ? info[2] : Napi::Value());  // may throw DataCloneError
+         info.Length() > 2 ? info[2] : Napi::Value(),
+         info.Length() > 3 ? info[3] : Napi::Value());  // may throw DataCloneError
   if (s.closed) return Napi::Boolean::New(env, false);
   return Napi::Boolean::New(env, s.core->complete(*s.consumer, slot, status, std::move(bytes)));
 }
 
-// complete(slot, value, moving?) -> true if this settled the task. Throws (and
+// complete(slot, value, moving?, read?) -> true if this settled the task
+// (read: lib's encodeTask(value) answer, see Encode). Throws (and
 // keeps the task held) if value cannot be cloned, so the caller can fail() it.
 Napi::Value WorkerPort::Complete(const Napi::CallbackInfo& info) { return Finish(info, Status::kOk); }
 Napi::Value WorkerPort::Fail(const Napi::CallbackInfo& info) { return Finish(info, Status::kError); }

@@ -233,19 +233,26 @@ function validatePoolOptions(options) {
 
 const RUN_OPTIONS = ['name', 'filename', 'transferList', 'signal', 'priority', 'timeout', 'retry'];
 
+/** A fresh holder for readRunOptions() (run()'s options, normalized). */
+function runOptionsHolder() {
+  return { name: undefined, filename: undefined, transferList: undefined, signal: undefined, priority: undefined, timeout: undefined, retry: undefined };
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
 /**
- * Reads run()'s options. Returns { options } (own properties, normalized)
- * or { error } to reject run() with; never throws.
+ * Reads run()'s options into `g` (a runOptionsHolder(), whose fields it
+ * sets): own enumerable properties only. Returns the error to reject run()
+ * with, or undefined; never throws. It allocates nothing for valid options
+ * (run()'s hot path: a for-in over a fast object walks its enum cache,
+ * where Object.keys would copy it).
  */
-function validateRunOptions(options) {
-  if (!is.plainObject(options)) return { error: invalid('options', 'an object', options, TypeError, 'options must be an object') };
-  // Own properties only, into an object of fixed shape (run()'s hot path:
-  // the generic readOwn builds a dictionary-mode object per call).
-  const g = { name: undefined, filename: undefined, transferList: undefined, signal: undefined, priority: undefined, timeout: undefined, retry: undefined };
+function readRunOptions(options, g) {
+  if (!is.plainObject(options)) return invalid('options', 'an object', options, TypeError, 'options must be an object');
+  g.name = g.filename = g.transferList = g.signal = g.priority = g.timeout = g.retry = undefined;
   try {
-    const keys = Object.keys(options);
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i];
+    for (const key in options) {
+      if (!hasOwn.call(options, key)) continue; // inherited: not an option
       switch (key) {
         case 'name': g.name = options.name; break;
         case 'filename': g.filename = options.filename; break;
@@ -254,42 +261,40 @@ function validateRunOptions(options) {
         case 'priority': g.priority = options.priority; break;
         case 'timeout': g.timeout = options.timeout; break;
         case 'retry': g.retry = options.retry; break;
-        default: return { error: unknownKey('run() option', key, RUN_OPTIONS) };
+        default: return unknownKey('run() option', key, RUN_OPTIONS);
       }
     }
   } catch (err) {
-    return { error: err }; // a getter or a Proxy that throws
+    return err; // a getter or a Proxy that throws
   }
   // Piscina's sentences for these are about "arguments".
   if (g.name !== undefined && g.name !== null && (!is.string(g.name) || g.name.length === 0)) {
-    return { error: invalid('options.name', 'a non-empty string', g.name, TypeError, is.string(g.name) ? null : 'name argument must be a string') };
+    return invalid('options.name', 'a non-empty string', g.name, TypeError, is.string(g.name) ? null : 'name argument must be a string');
   }
   if (g.filename !== undefined && g.filename !== null && !is.string(g.filename) && !(g.filename instanceof URL)) {
-    return { error: invalid('options.filename', 'a string or URL', g.filename, TypeError, 'filename argument must be a string') };
+    return invalid('options.filename', 'a string or URL', g.filename, TypeError, 'filename argument must be a string');
   }
   if (g.transferList !== undefined && g.transferList !== null && !Array.isArray(g.transferList)) {
-    return { error: invalid('options.transferList', 'an array', g.transferList, TypeError, 'transferList argument must be an Array') };
+    return invalid('options.transferList', 'an array', g.transferList, TypeError, 'transferList argument must be an Array');
   }
   const s = g.signal;
   if (s !== undefined && s !== null) {
     const ok = is.object(s) && (is.fn(s.addEventListener) || is.fn(s.once) || is.fn(s.on));
     if (!ok) {
-      return {
-        error: invalid('options.signal', "an AbortSignal or an EventEmitter that emits 'abort'", s, TypeError,
-          is.object(s) ? null : 'signal argument must be an object'),
-      };
+      return invalid('options.signal', "an AbortSignal or an EventEmitter that emits 'abort'", s, TypeError,
+        is.object(s) ? null : 'signal argument must be an object');
     }
   }
   if (g.priority !== undefined && (typeof g.priority !== 'number' || Number.isNaN(g.priority))) {
-    return { error: invalid('options.priority', 'a number', g.priority, TypeError, null) };
+    return invalid('options.priority', 'a number', g.priority, TypeError, null);
   }
   try {
     if (g.timeout !== undefined) checkPositive('options.timeout', g.timeout, 'a number of milliseconds > 0 (or Infinity)');
     if (g.retry !== undefined) g.retry = normalizeRetry('options.retry', g.retry);
   } catch (err) {
-    return { error: err };
+    return err;
   }
-  return { options: g };
+  return undefined;
 }
 
 /** Throws for a key of `given` not in `known` (the same check run() options get). */
@@ -299,5 +304,5 @@ function rejectUnknown(kind, given, known) {
 
 // `invalid` here is lib/validate.js's, without Piscina's sentences (they are about a Pool's options).
 module.exports = {
-  DEFAULTS, POOL_OPTIONS, RUN_OPTIONS, validatePoolOptions, validateRunOptions, toFileHref, invalid: invalidValue, rejectUnknown, is,
+  DEFAULTS, POOL_OPTIONS, RUN_OPTIONS, validatePoolOptions, readRunOptions, runOptionsHolder, toFileHref, invalid: invalidValue, rejectUnknown, is,
 };

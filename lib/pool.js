@@ -10,7 +10,7 @@ const { EventEmitter } = require('node:events');
 const binding = require('./binding');
 const { STATUS, TUNING, SUBMIT } = require('./protocol');
 const { errors } = require('./errors');
-const { validatePoolOptions, validateRunOptions, toFileHref } = require('./options');
+const { validatePoolOptions, readRunOptions, runOptionsHolder, toFileHref } = require('./options');
 const { takeTransferables, isMovable, buffer } = require('./transfer');
 const { MainChannel } = require('./main-channel');
 const { TaskTable } = require('./task-table');
@@ -279,40 +279,74 @@ class Pool extends EventEmitter {
    */
   #taskSpec(options) {
     if (options === undefined || options === null) return this.#defaultSpec();
+    // The options are read into a holder this pool keeps (run()'s hot
+    // path allocates nothing for them), and out of it at once: a getter
+    // among them may call run() again, which then reads into its own.
+    const g = this.#reading ? runOptionsHolder() : this.#readInto;
+    this.#reading = true;
+    let error;
+    let filename;
+    let gname;
+    let signal;
+    let priority;
+    let transferList;
+    let timeout;
+    let retry;
+    try {
+      error = readRunOptions(options, g);
+      ({ filename, name: gname, signal, priority, transferList, timeout, retry } = g);
+      g.signal = g.transferList = g.retry = g.filename = undefined; // held no longer than this call
+    } finally {
+      if (g === this.#readInto) this.#reading = false;
+    }
+    if (error !== undefined) return { error, reason: 'invalid' };
     const o = this.#options;
     let handler = this.#defaultHandler;
     let href = o.filename;
     let name = o.name;
     let lane = this.#defaultLane;
-    let signal = null;
-    let transferList;
-    let timeout = o.timeout;
-    let retry = o.retry;
-    const read = validateRunOptions(options);
-    if (read.error) return { error: read.error, reason: 'invalid' };
-    const g = read.options;
-    if ((g.filename !== undefined && g.filename !== null) || g.name) {
-      if (g.filename !== undefined && g.filename !== null) {
+    if ((filename !== undefined && filename !== null) || gname) {
+      if (filename !== undefined && filename !== null) {
         try {
-          href = toFileHref('options.filename', g.filename);
+          href = toFileHref('options.filename', filename);
         } catch (err) {
           return { error: err, reason: 'invalid' };
         }
       }
       if (!href) return { error: errors.noFilename(), reason: 'invalid' };
-      name = g.name || o.name;
+      name = gname || o.name;
       handler = this.#handlerIndex(href, name);
     }
-    signal = g.signal || null;
+    signal = signal || null;
     if (signal && signal.aborted) return { error: errors.aborted(signal.reason), reason: 'aborted' };
-    if (g.priority !== undefined) {
-      lane = Math.min(o.lanes - 1, Math.max(0, this.#defaultLane - Math.round(g.priority)));
+    if (priority !== undefined) {
+      lane = Math.min(o.lanes - 1, Math.max(0, this.#defaultLane - Math.round(priority)));
     }
-    transferList = g.transferList;
-    if (g.timeout !== undefined) timeout = g.timeout;
-    if (g.retry !== undefined) retry = g.retry; // null: no retries
+    if (timeout === undefined) timeout = o.timeout;
+    if (retry === undefined) retry = o.retry; // null: no retries
     if (handler < 0) return { error: errors.noFilename(), reason: 'invalid' };
+    if (signal === null && (transferList === undefined || transferList === null) && timeout === o.timeout && retry === o.retry) {
+      return this.#sharedSpec(handler, href, name, lane);
+    }
     return { error: undefined, handler, href, name, lane, signal, transferList, timeout, retry };
+  }
+
+  // Specs with nothing of their own but a handler and a lane (run(task, {
+  // name }) in a loop): one frozen spec per pair, made once. Nobody writes
+  // to a spec.
+  #specs = []; // handler -> lane -> spec
+  #readInto = runOptionsHolder();
+  #reading = false;
+  #sharedSpec(handler, href, name, lane) {
+    let byLane = this.#specs[handler];
+    if (byLane === undefined) byLane = this.#specs[handler] = [];
+    let spec = byLane[lane];
+    if (spec === undefined) {
+      const o = this.#options;
+      spec = Object.freeze({ error: undefined, handler, href, name, lane, signal: null, transferList: undefined, timeout: o.timeout, retry: o.retry });
+      byLane[lane] = spec;
+    }
+    return spec;
   }
 
   // The spec of a run() without options: the same every time (the

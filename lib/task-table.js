@@ -14,8 +14,9 @@ const { Counters, OUTCOME } = require('./figures');
 const { settleTraced } = require('./tracing');
 const { RecordIndex } = require('./record-index');
 
-// What only some tasks have (a signal, retries, a tracing context): kept
-// off TaskRecord so the common task stays small. A record in a burst of
+// What only some tasks have (a signal, retries, a timeout, a tracing
+// context): kept off TaskRecord so the common task stays small (Infinity in
+// a field of its own would cost every record a heap number). A record in a burst of
 // 100,000 lives through several scavenges; every field it carries is
 // copied each time.
 class TaskExtras {
@@ -26,6 +27,7 @@ class TaskExtras {
     this.attempts = 1;
     this.retryTimer = null;
     this.context = null; // lib/tracing.js: its tracing context, when traced
+    this.timeout = Infinity; // ms (lib/timeouts.js)
   }
 }
 const NO_EXTRAS = Object.freeze(new TaskExtras());
@@ -39,7 +41,6 @@ class TaskRecord extends AsyncResource {
     this.reject = reject;
     this.flags = 0; // lib/protocol.js SUBMIT
     this.lane = 0;
-    this.timeout = Infinity; // a field: a pool-wide timeout gives every task one
     this.live = true; // an attempt is in flight (false while a retry waits)
     this.extras = NO_EXTRAS; // a TaskExtras of its own once one is set
   }
@@ -64,8 +65,23 @@ class TaskRecord extends AsyncResource {
   set attempts(v) { if (v !== this.extras.attempts) this.#own().attempts = v; }
   get retryTimer() { return this.extras.retryTimer; }
   set retryTimer(v) { if (v !== this.extras.retryTimer) this.#own().retryTimer = v; }
+  get timeout() { return this.extras.timeout; }
+  set timeout(v) { if (v !== this.extras.timeout) this.#own().timeout = v; }
   get context() { return this.extras.context; }
   set context(v) { if (v !== this.extras.context) this.#own().context = v; }
+}
+
+// AsyncResource keeps its async ids in two fields of every record. V8 gives
+// a field that first held a heap number (the ids come out of a
+// Float64Array) a boxed double representation: every record would carry
+// two more heap objects. One record whose ids are overwritten with a
+// non-number makes those fields plain tagged ones for the whole class, so
+// an id then lives in the record as a small integer. (A representation
+// only widens; nothing else depends on this.)
+{
+  const probe = new TaskRecord(0, null, null);
+  probe.emitDestroy();
+  for (const key of Object.getOwnPropertySymbols(probe)) probe[key] = null;
 }
 
 // The executor of every task's promise: one function, not a closure per task.

@@ -120,15 +120,15 @@ function makeWireHelpers(K) {
         return at;
     }
   }
-  // kv: [_, ...values, _] as classify builds it. FLAT + length, or -1.
-  function encodeFlat(ks, kv, n) {
+  // The object of keys ks[0, n) and values vs[0, n). FLAT + length, or -1.
+  function encodeFlat(ks, vs, n) {
     let at = 0;
     flat[at++] = TAG.OBJECT;
     at = putVarint(at, n);
     for (let i = 0; i < n; i++) {
       at = putLatin1(at, ks[i]);
       if (at < 0) return -1;
-      at = putFlatValue(at, kv[i + 1]);
+      at = putFlatValue(at, vs[i]);
       if (at < 0) return -1;
     }
     return FLAT + at;
@@ -220,13 +220,29 @@ function makeWireHelpers(K) {
 
   // A plain object's values, each read once: FLAT + length if they are all
   // flat (the record is in `flat`), else [shapeTag(keys), ...values, keys].
+  // They are read into `values`, kept for the next object (most are flat,
+  // and then nothing of them outlives this call), unless a getter among
+  // them is reading another object's right now (or the object is large).
+  const values = [];
+  let valuesBusy = false;
   function plainObject(v) {
     const ks = keys(v);
     const n = ks.length;
-    const out = new Array(n + 2);
-    for (let i = 0; i < n; i++) out[i + 1] = v[ks[i]];
-    const written = encodeFlat(ks, out, n);
-    if (written >= 0) return written;
+    const mine = !valuesBusy && n <= 256;
+    const vs = mine ? values : new Array(n);
+    valuesBusy = true;
+    try {
+      for (let i = 0; i < n; i++) vs[i] = v[ks[i]];
+    } finally {
+      if (mine) valuesBusy = false;
+    }
+    const written = encodeFlat(ks, vs, n);
+    const out = written >= 0 ? null : new Array(n + 2);
+    for (let i = 0; i < n; i++) {
+      if (out !== null) out[i + 1] = vs[i];
+      if (mine) vs[i] = undefined; // holds nothing past this call
+    }
+    if (out === null) return written;
     out[0] = shapeTag(ks);
     out[n + 1] = ks;
     return out;

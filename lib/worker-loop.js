@@ -20,6 +20,10 @@ const { SLOT, TAKE_STRIDE, BAD_VALUE, HANDLER_EXCLUSIVE, TUNING, GAUGE } = requi
 const { errors, wrapThrown, cloneableOrDescribed, isErrorLike, describeValue } = require('./errors');
 const { isMovable, takeTransferables } = require('./transfer');
 const { Handlers } = require('./worker-handlers');
+// The record of a flat result (a number, a short string, a plain object of
+// those, ...) is written here in JS and handed over as bytes: no call from
+// the encoder back into JS to read it (lib/wire-helpers.js encodeTask).
+const { encodeTask } = require('./binding').wireHelpers;
 
 let wake = null; // resolves the loop's current wait
 function ring() {
@@ -97,7 +101,7 @@ function complete(slot, result) {
         setResultPorts(null);
       }
     } else {
-      port.complete(slot, result);
+      port.complete(slot, result, undefined, encodeTask(result));
     }
   } catch (err) {
     fail(slot, err);

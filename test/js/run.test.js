@@ -148,6 +148,23 @@ for (const runtime of RUNTIMES) {
         assert.equal(await pool.run(2), 2);
       });
 
+      it('gives each task its own options when reading one run option calls run() with others', async function () {
+        const pool = pools.make({ filename: fixture('echo.js'), maxThreads: 1 });
+        let inner;
+        const outer = pool.run({ a: 3, b: 4 }, {
+          filename: fixture('math.js'),
+          get name() {
+            inner = pool.run({ a: 5, b: 6 }, { priority: 1 });
+            return 'multiply';
+          },
+        });
+        assert.equal(await outer, 12);
+        assert.deepEqual(await inner, { a: 5, b: 6 });
+        // Later options are read afresh: nothing of either call stays behind.
+        assert.equal(await pool.run({ a: 2, b: 2 }, { filename: fixture('math.js'), name: 'multiply' }), 4);
+        assert.deepEqual(await pool.run({ a: 2 }, { priority: 0 }), { a: 2 });
+      });
+
       it('accepts null and undefined run options', async function () {
         const pool = pools.make({ filename: fixture('echo.js'), maxThreads: 1 });
         assert.equal(await pool.run(1, null), 1);

@@ -59,6 +59,26 @@ for (const runtime of RUNTIMES) {
       assert.equal(reads, 2);
     });
 
+    it("keeps each task its values when reading one object's value runs another task", async () => {
+      const pool = pools.make({ filename: fixture('echo.js'), maxThreads: 1 });
+      let inner;
+      let reads = 0;
+      const task = {
+        first: 'a',
+        get second() {
+          reads++;
+          inner = pool.run({ x: 1, y: 'inner', z: true });
+          return 2;
+        },
+        third: 'c',
+      };
+      const outer = pool.run(task);
+      assert.deepEqual(await outer, { first: 'a', second: 2, third: 'c' });
+      assert.deepEqual(await inner, { x: 1, y: 'inner', z: true });
+      assert.equal(reads, 1);
+      assert.deepEqual(await pool.run({ k: 'after' }), { k: 'after' });
+    });
+
     it('keeps each task its own bytes when an async_hooks init hook calls run() inside run()', async () => {
       const pool = pools.make({ filename: fixture('echo.js'), maxThreads: 1 });
       let inner = null;
