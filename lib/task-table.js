@@ -32,18 +32,29 @@ class TaskExtras {
 }
 const NO_EXTRAS = Object.freeze(new TaskExtras());
 
+// record.bits: SUBMIT flags (3 bits), then `live`, then the lane (< 64).
+const FLAG_BITS = 7;
+const LIVE = 8;
+const LANE_SHIFT = 4;
+
 class TaskRecord extends AsyncResource {
-  constructor(id, resolve, reject) {
+  constructor(id, resolve) {
     // Piscina's resource type, so tools that filter on it see our tasks.
     super('Piscina.Task', { requireManualDestroy: true });
     this.id = id;
-    this.resolve = resolve;
-    this.reject = reject;
-    this.flags = 0; // lib/protocol.js SUBMIT
-    this.lane = 0;
-    this.live = true; // an attempt is in flight (false while a retry waits)
+    this.resolve = resolve; // its promise's (a failure goes through it too: see Rejection)
+    this.bits = LIVE; // flags 0, live, lane 0: one small integer, not three fields
     this.extras = NO_EXTRAS; // a TaskExtras of its own once one is set
   }
+
+  /** lib/protocol.js SUBMIT */
+  get flags() { return this.bits & FLAG_BITS; }
+  set flags(v) { this.bits = (this.bits & ~FLAG_BITS) | v; }
+  /** An attempt is in flight (false while a retry waits). */
+  get live() { return (this.bits & LIVE) !== 0; }
+  set live(v) { this.bits = v ? this.bits | LIVE : this.bits & ~LIVE; }
+  get lane() { return this.bits >>> LANE_SHIFT; }
+  set lane(v) { this.bits = (this.bits & (LIVE | FLAG_BITS)) | (v << LANE_SHIFT); }
 
   /** The binding can cancel it (signal, timeout, retry). */
   get tracked() {
@@ -79,16 +90,34 @@ class TaskRecord extends AsyncResource {
 // an id then lives in the record as a small integer. (A representation
 // only widens; nothing else depends on this.)
 {
-  const probe = new TaskRecord(0, null, null);
+  const probe = new TaskRecord(0, null);
   probe.emitDestroy();
   for (const key of Object.getOwnPropertySymbols(probe)) probe[key] = null;
 }
 
-// The executor of every task's promise: one function, not a closure per task.
-const captured = { resolve: null, reject: null };
-function capture(resolve, reject) {
-  captured.resolve = resolve;
-  captured.reject = reject;
+// The executor of every task's promise: one function, not a closure per
+// task. Only `resolve` is kept (see Rejection).
+let captured = null;
+function capture(resolve) {
+  captured = resolve;
+}
+
+// A failure handed to a task promise's resolve function: the promise adopts
+// it (a microtask later) and rejects with `error`. A record that keeps only
+// the resolve function spares every pending task the reject function's 56
+// bytes, which a burst's scavenges would otherwise copy and promote.
+class Rejection {
+  constructor(error) {
+    this.error = error;
+  }
+
+  then(_, reject) {
+    reject(this.error);
+  }
+}
+
+function settle(resolve, ok, value) {
+  resolve(ok ? value : new Rejection(value));
 }
 
 function withAttempts(err, attempts) {
@@ -192,8 +221,8 @@ class TaskTable {
   /** A record for task `id` and its promise; add() it once the task is submitted. */
   create(id) {
     const promise = new Promise(capture);
-    const record = new TaskRecord(id, captured.resolve, captured.reject);
-    captured.resolve = captured.reject = null;
+    const record = new TaskRecord(id, captured);
+    captured = null;
     return { record, promise };
   }
 
@@ -239,8 +268,8 @@ class TaskTable {
 
   #finish(record, ok, value) {
     try {
-      if (record.context === null) record.runInAsyncScope(ok ? record.resolve : record.reject, null, value);
-      else record.runInAsyncScope(settleTraced, null, record.context, ok, value, ok ? record.resolve : record.reject);
+      if (record.context === null) record.runInAsyncScope(settle, null, record.resolve, ok, value);
+      else record.runInAsyncScope(settleTraced, null, record.context, ok, value, (v) => settle(record.resolve, ok, v));
     } finally {
       record.emitDestroy();
     }
