@@ -7,7 +7,9 @@
 // rehashes as it grows and shrinks).
 const MIN_RING = 1024;
 const MAX_RING = 1 << 20; // 8 MB of slots at most; beyond, the Map takes the rest
-const SHRINK_ABOVE = 1 << 17; // an empty index gives back a ring larger than this (1 MB)
+// An empty index gives back a ring larger than this (2 MB): one that a burst
+// of 100,000 grew to stays for the next.
+const SHRINK_ABOVE = 1 << 18;
 
 class RecordIndex {
   #ring = new Array(MIN_RING).fill(undefined);

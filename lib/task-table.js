@@ -116,8 +116,13 @@ class Rejection {
   }
 }
 
-function settle(resolve, ok, value) {
-  resolve(ok ? value : new Rejection(value));
+// Called as record.runInAsyncScope(fulfil | fail, record, value): the
+// record as `this`, so the scope's argument list holds one value.
+function fulfil(value) {
+  this.resolve(value);
+}
+function fail(error) {
+  this.resolve(new Rejection(error));
 }
 
 function withAttempts(err, attempts) {
@@ -268,8 +273,8 @@ class TaskTable {
 
   #finish(record, ok, value) {
     try {
-      if (record.context === null) record.runInAsyncScope(settle, null, record.resolve, ok, value);
-      else record.runInAsyncScope(settleTraced, null, record.context, ok, value, (v) => settle(record.resolve, ok, v));
+      if (record.context === null) record.runInAsyncScope(ok ? fulfil : fail, record, value);
+      else record.runInAsyncScope(settleTraced, null, record.context, ok, value, (v) => (ok ? fulfil : fail).call(record, v));
     } finally {
       record.emitDestroy();
     }

@@ -13,6 +13,7 @@ const { isProxy, isMap, isSet, isRegExp, isWeakMap, isWeakSet, isPromise, isAnyA
 function makeWireHelpers(K) {
   const getProto = Object.getPrototypeOf;
   const keys = Object.keys;
+  const hasOwnProperty = Object.prototype.hasOwnProperty;
   const OP = Object.prototype;
   const defineProperty = Object.defineProperty;
   const mapEntries = Map.prototype.entries;
@@ -218,33 +219,45 @@ function makeWireHelpers(K) {
     return plainObject(v);
   }
 
-  // A plain object's values, each read once: FLAT + length if they are all
-  // flat (the record is in `flat`), else [shapeTag(keys), ...values, keys].
-  // They are read into `values`, kept for the next object (most are flat,
-  // and then nothing of them outlives this call), unless a getter among
-  // them is reading another object's right now (or the object is large).
+  // A plain object's own enumerable string keys and their values, each
+  // value read once: FLAT + length if they are all flat (the record is in
+  // `flat`), else [shapeTag(keys), ...values, keys]. A for-in over a fast
+  // object walks its map's enum cache (Object.keys would copy it), and the
+  // keys and values go into arrays kept for the next object (most are flat,
+  // and then nothing of them outlives this call), unless a getter among the
+  // values is reading another object's right now. As structuredClone does,
+  // a key a getter deleted before it was reached is left out.
+  const names = [];
   const values = [];
-  let valuesBusy = false;
+  let scratchBusy = false;
   function plainObject(v) {
-    const ks = keys(v);
-    const n = ks.length;
-    const mine = !valuesBusy && n <= 256;
-    const vs = mine ? values : new Array(n);
-    valuesBusy = true;
+    if (scratchBusy) return readPlain(v, [], [], false);
+    scratchBusy = true;
     try {
-      for (let i = 0; i < n; i++) vs[i] = v[ks[i]];
+      return readPlain(v, names, values, true);
     } finally {
-      if (mine) valuesBusy = false;
+      scratchBusy = false;
+      if (names.length > 256) names.length = values.length = 0; // a large object: let it go
+    }
+  }
+  function readPlain(v, ks, vs, shared) {
+    let n = 0;
+    for (const k in v) {
+      if (!hasOwnProperty.call(v, k)) continue; // inherited (a polluted Object.prototype)
+      ks[n] = k;
+      vs[n] = v[k];
+      n++;
     }
     const written = encodeFlat(ks, vs, n);
     const out = written >= 0 ? null : new Array(n + 2);
     for (let i = 0; i < n; i++) {
       if (out !== null) out[i + 1] = vs[i];
-      if (mine) vs[i] = undefined; // holds nothing past this call
+      vs[i] = undefined; // holds nothing past this call
     }
     if (out === null) return written;
-    out[0] = shapeTag(ks);
-    out[n + 1] = ks;
+    const own = shared ? ks.slice(0, n) : ks;
+    out[0] = shapeTag(own);
+    out[n + 1] = own;
     return out;
   }
 

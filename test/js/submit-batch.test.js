@@ -100,6 +100,23 @@ for (const runtime of RUNTIMES) {
       assert.deepEqual(await inner, { inner: 'yes', n: 2 });
     });
 
+    it('sends own enumerable keys only, and leaves out a key a getter deleted before it was reached, as structuredClone does', async () => {
+      const pool = pools.make({ filename: fixture('echo.js'), maxThreads: 1 });
+      const make = () => ({ get a() { delete this.b; return 1; }, b: 2, c: 'three', nested: { get x() { delete this.y; return 'x'; }, y: 1 } });
+      const hidden = Object.defineProperty({ shown: 1 }, 'hidden', { value: 2, enumerable: false });
+      Object.prototype.polluted = 'inherited'; // eslint-disable-line no-extend-native
+      let back;
+      try {
+        back = await Promise.all([pool.run(make()), pool.run(hidden), pool.run({ own: 1 })]);
+      } finally {
+        delete Object.prototype.polluted;
+      }
+      assert.deepEqual(back[0], structuredClone(make()));
+      assert.deepEqual(Object.keys(back[0]), ['a', 'c', 'nested']);
+      assert.deepEqual(Object.keys(back[1]), ['shown']);
+      assert.deepEqual(Object.keys(back[2]), ['own']);
+    });
+
     it('encodes what the encoder recognizes by kind, not by prototype, as before', async () => {
       const pool = pools.make({ filename: fixture('echo.js'), maxThreads: 1 });
       const date = Object.setPrototypeOf(new Date(86400000), Object.prototype);
