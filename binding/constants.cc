@@ -76,6 +76,7 @@ Napi::Object Constants(Napi::Env env) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("submit", submit);
   out.Set("handlerExclusive", Napi::Number::New(env, kHandlerExclusive));
+  out.Set("handlerInbox", Napi::Number::New(env, kHandlerInbox));
   out.Set("status", status);
   out.Set("slot", slot);
   out.Set("cancel", cancel);

@@ -30,6 +30,11 @@ inline constexpr uint32_t kSubmitRetain = 2;
 inline constexpr uint32_t kSubmitExclusive = 4;
 // In a take batch, the handler of an exclusive task has this bit set.
 inline constexpr int32_t kHandlerExclusive = 1 << 30;
+// ... and of a task whose value is a flat record in the port's inbox (the
+// value is the record's offset there; lib/wire-helpers.js decodeFlat).
+inline constexpr int32_t kHandlerInbox = 1 << 29;
+// The inbox's size: a batch's records beyond it are decoded natively.
+inline constexpr uint32_t kInboxBytes = 64 * 1024;
 // Numbers per task in the settle batch's meta array: [id, status, consumer].
 inline constexpr uint32_t kSettleStride = 3;
 

@@ -36,12 +36,17 @@ class WorkerPort : public Napi::ObjectWrap<WorkerPort> {
   Napi::Value HandlerInfo(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Slots(const Napi::CallbackInfo& info);
+  Napi::Value Inbox(const Napi::CallbackInfo& info);
 
   Napi::Value TakeImpl(Napi::Env env, uint32_t max, bool block);
   Napi::Value Finish(const Napi::CallbackInfo& info, Status status);
 
   std::shared_ptr<State> state_;
   SideHooks side_;  // lib/channel.js, worker side
+  // inbox(): where take() copies the flat records of a batch for lib to
+  // decode (lib/wire-helpers.js decodeFlat); empty until lib asks for it.
+  Napi::Reference<Napi::ArrayBuffer> inbox_;
+  uint8_t* inbox_data_ = nullptr;
 };
 
 }  // namespace nativepool::binding

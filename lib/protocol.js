@@ -44,6 +44,9 @@ const TAKE_STRIDE = 3;
 const BAD_VALUE = -1;
 /** Set in a take batch's handler of a task that must run alone on its worker. */
 const HANDLER_EXCLUSIVE = 1 << 30;
+// ... and of a task whose value is the offset of its flat record in the
+// port's inbox (port.inbox(); lib/wire-helpers.js decodeFlat).
+const HANDLER_INBOX = 1 << 29;
 
 /**
  * native.submit(id, handler, lane, value, flags, moving?) flags:
@@ -145,5 +148,5 @@ function slotCapacity(concurrency) {
 }
 
 module.exports = {
-  STATUS, SLOT, CANCEL, TAKE_STRIDE, BAD_VALUE, HANDLER_EXCLUSIVE, SUBMIT, SETTLE_STRIDE, INIT_KEY, CONTROL, GAUGE, TUNING, slotCapacity,
+  STATUS, SLOT, CANCEL, TAKE_STRIDE, BAD_VALUE, HANDLER_EXCLUSIVE, HANDLER_INBOX, SUBMIT, SETTLE_STRIDE, INIT_KEY, CONTROL, GAUGE, TUNING, slotCapacity,
 };

@@ -156,8 +156,8 @@ function makeWireHelpers(K) {
     for (let i = 0; i < ks.length; i++) if (ks[i] !== kv[2 * i]) return false;
     return true;
   }
-  function makerFor(kv) {
-    const n = kv.length >> 1;
+  // The maker for the n pairs at the start of kv ([key, value, ...]), or null.
+  function makerFor(kv, n) {
     for (let s = 0; s < 4; s++) {
       const m = makers[s];
       if (m !== null && m.keys.length === n && sameKeys(m.keys, kv)) return m.make;
@@ -192,6 +192,109 @@ function makeWireHelpers(K) {
     makers[makerNext] = { keys: ks, make };
     makerNext = (makerNext + 1) & 3;
     return make;
+  }
+
+  // The object of the n pairs at the start of kv: own data properties, like
+  // structuredClone (so '__proto__' stays a key).
+  function buildObject(kv, n) {
+    const make = makerFor(kv, n);
+    if (make !== null) return make(kv);
+    const o = {};
+    for (let i = 0; i < 2 * n; i += 2) {
+      const k = kv[i];
+      if (k === '__proto__') defineProperty(o, k, { value: kv[i + 1], writable: true, enumerable: true, configurable: true });
+      else o[k] = kv[i + 1];
+    }
+    return o;
+  }
+
+  // Decoding a flat record (src/wire.h IsFlatRecord: a scalar, or an object
+  // of scalars with Latin-1 keys) here in JS: the binding copies such
+  // records into a buffer and hands over their offsets, so a batch of them
+  // costs no call from native code into JS per value or per object. Short
+  // strings (every key, and values such as tags) come from a small cache
+  // keyed by their bytes: a key of a shape seen before is the same string,
+  // made once. The binding checked the record: this trusts its layout.
+  const STRINGS = 1024; // cache slots (a power of 2)
+  const SHORT = 16; // longest string cached
+  const strings = new Array(STRINGS).fill('');
+  let pos = 0; // read position in the record being decoded
+  let source = null; // the bytes being decoded, and views over them
+  let sourceView = null;
+  let sourceBuffer = null;
+  const pairs = []; // [key, value, ...] of the object being decoded
+  function readVarint(b) {
+    let v = 0;
+    let scale = 1;
+    for (;;) {
+      const x = b[pos++];
+      v += (x & 0x7f) * scale;
+      if (x < 0x80) return v;
+      scale *= 128;
+    }
+  }
+  function readLatin1(b) {
+    const n = readVarint(b);
+    const at = pos;
+    pos += n;
+    if (n > SHORT) return sourceBuffer.toString('latin1', at, at + n);
+    let h = n;
+    for (let i = 0; i < n; i++) h = (Math.imul(h, 31) + b[at + i]) | 0;
+    const slot = h & (STRINGS - 1);
+    const cached = strings[slot];
+    if (cached.length === n) {
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (cached.charCodeAt(i) !== b[at + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return cached;
+    }
+    let s = '';
+    for (let i = 0; i < n; i++) s += String.fromCharCode(b[at + i]);
+    strings[slot] = s;
+    return s;
+  }
+  function readScalar(b) {
+    switch (b[pos++]) {
+      case TAG.UNDEFINED: return undefined;
+      case TAG.NULL: return null;
+      case TAG.FALSE: return false;
+      case TAG.TRUE: return true;
+      case TAG.INT32: {
+        const z = readVarint(b);
+        return (z >>> 1) ^ -(z & 1);
+      }
+      case TAG.DOUBLE: {
+        const v = sourceView.getFloat64(pos, true);
+        pos += 8;
+        return v;
+      }
+      default: // TAG.STRING1
+        return readLatin1(b);
+    }
+  }
+  // The value of the flat record at bytes[at] (a Uint8Array).
+  function decodeFlat(bytes, at) {
+    if (bytes !== source) {
+      source = bytes;
+      sourceView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      sourceBuffer = bufferFrom(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    pos = at;
+    if (bytes[at] !== TAG.OBJECT) return readScalar(bytes);
+    pos++;
+    const n = readVarint(bytes);
+    for (let i = 0; i < n; i++) {
+      pos++; // TAG.STRING1
+      pairs[2 * i] = readLatin1(bytes);
+      pairs[2 * i + 1] = readScalar(bytes);
+    }
+    const o = buildObject(pairs, n);
+    for (let i = 0; i < n; i++) pairs[2 * i + 1] = undefined; // holds nothing past this call
+    return o;
   }
 
   const isArray = Array.isArray;
@@ -316,18 +419,10 @@ function makeWireHelpers(K) {
     pushItems(a, ...items) {
       for (let i = 0; i < items.length; i++) a.push(items[i]);
     },
-    // Own data properties, like structuredClone (so '__proto__' stays a key).
     makeObject(...kv) {
-      const make = makerFor(kv);
-      if (make !== null) return make(kv);
-      const o = {};
-      for (let i = 0; i < kv.length; i += 2) {
-        const k = kv[i];
-        if (k === '__proto__') defineProperty(o, k, { value: kv[i + 1], writable: true, enumerable: true, configurable: true });
-        else o[k] = kv[i + 1];
-      }
-      return o;
+      return buildObject(kv, kv.length >> 1);
     },
+    decodeFlat,
     mapEntries(m) {
       const out = [];
       for (const e of mapEntries.call(m)) out.push(e[0], e[1]);

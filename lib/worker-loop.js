@@ -16,14 +16,14 @@
 const v8 = require('node:v8');
 // Bound once: the global `performance` is a lazy accessor, read per task otherwise.
 const { performance } = require('node:perf_hooks');
-const { SLOT, TAKE_STRIDE, BAD_VALUE, HANDLER_EXCLUSIVE, TUNING, GAUGE } = require('./protocol');
+const { SLOT, TAKE_STRIDE, BAD_VALUE, HANDLER_EXCLUSIVE, HANDLER_INBOX, TUNING, GAUGE } = require('./protocol');
 const { errors, wrapThrown, cloneableOrDescribed, isErrorLike, describeValue } = require('./errors');
 const { isMovable, takeTransferables } = require('./transfer');
 const { Handlers } = require('./worker-handlers');
 // The record of a flat result (a number, a short string, a plain object of
 // those, ...) is written here in JS and handed over as bytes: no call from
 // the encoder back into JS to read it (lib/wire-helpers.js encodeTask).
-const { encodeTask } = require('./binding').wireHelpers;
+const { encodeTask, decodeFlat } = require('./binding').wireHelpers;
 
 let wake = null; // resolves the loop's current wait
 function ring() {
@@ -34,6 +34,9 @@ function ring() {
 
 // Set once by run().
 let port; // lib/protocol.js Port
+// port.inbox(), where take() copies a batch's flat records (a worker
+// thread's port has one; a child's does not): decoded here, at once.
+let inbox = null;
 let words; // port.slots(): the slot words (SLOT)
 // starts[slot]: when the task in that slot started (ms on the shared clock
 // performance.timeOrigin + performance.now()), for the pool's timeouts and
@@ -216,6 +219,17 @@ function batchSize() {
   return limits.maxTasks > 0 ? Math.max(1, Math.min(n, limits.maxTasks - started)) : n;
 }
 
+// The values take() left in the inbox, decoded before the next take()
+// reuses it.
+function fromInbox(batch) {
+  for (let i = 0; i < batch.length; i += TAKE_STRIDE) {
+    const handler = batch[i + 1];
+    if (handler === BAD_VALUE || (handler & HANDLER_INBOX) === 0) continue;
+    batch[i + 1] = handler & ~HANDLER_INBOX;
+    batch[i + 2] = decodeFlat(inbox, batch[i + 2]);
+  }
+}
+
 async function runBatch(batch) {
   for (let i = 0; i < batch.length; i += TAKE_STRIDE) {
     const slot = batch[i];
@@ -284,6 +298,7 @@ async function main(filename) {
       continue;
     }
     if (batch === null) break; // stopped: the pool is retiring this worker
+    if (inbox !== null) fromInbox(batch);
     await runBatch(batch);
     publishGauges(performance.now());
   }
@@ -301,6 +316,7 @@ async function main(filename) {
  */
 function run(ctx) {
   port = ctx.port;
+  inbox = typeof port.inbox === 'function' ? port.inbox() : null;
   words = ctx.words;
   starts = ctx.starts;
   clockOrigin = performance.timeOrigin;

@@ -64,6 +64,7 @@ const handMade = [
   [0xf5, 1, 0x0a, 2, 2, 0x13, 0, 0x09, 0],                 // [self, hole]
   [0xf5, 1, 0x12, 1, 0, 2, 0x11, 2, 7, 8],                 // Uint8Array over a buffer
   [0xf5, 1, 0x10, 8, 3, 0x07, 1, 0x45, 0x07, 1, 0x6d, 0],  // custom error
+  [0xf5, 1, 0x0b, 2, 0x07, 1, 0x61, 0x04, 2, 0x07, 3, 0x74, 0x61, 0x67, 0x07, 1, 0x78], // { a: 1, tag: 'x' }: flat
 ];
 handMade.forEach((b, i) => fs.writeFileSync(path.join(seeds, `hand-${i}`), Buffer.from(b)));
 

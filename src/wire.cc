@@ -635,4 +635,64 @@ bool Decode(const uint8_t* data, size_t size, WireVisitor& visitor, std::string*
   return ok;
 }
 
+namespace {
+// A varint of at most 5 bytes whose value fits in 32 bits (what the
+// decoder's ReadU32 accepts, less its overlong forms).
+bool FlatVarint(const uint8_t* p, size_t n, size_t& at, uint32_t& out) {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 35; shift += 7) {
+    if (at >= n) return false;
+    const uint8_t b = p[at++];
+    v |= static_cast<uint64_t>(b & 0x7F) << shift;
+    if (!(b & 0x80)) {
+      if (v > UINT32_MAX) return false;
+      out = static_cast<uint32_t>(v);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool FlatScalar(const uint8_t* p, size_t n, size_t& at) {
+  if (at >= n) return false;
+  uint32_t v = 0;
+  switch (static_cast<Tag>(p[at++])) {
+    case Tag::kUndefined:
+    case Tag::kNull:
+    case Tag::kFalse:
+    case Tag::kTrue:
+      return true;
+    case Tag::kInt32:
+      return FlatVarint(p, n, at, v);
+    case Tag::kDouble:
+      if (n - at < 8) return false;
+      at += 8;
+      return true;
+    case Tag::kString1:
+      if (!FlatVarint(p, n, at, v) || v > n - at) return false;
+      at += v;
+      return true;
+    default:
+      return false;
+  }
+}
+}  // namespace
+
+bool IsFlatRecord(const uint8_t* p, size_t n) {
+  size_t at = 0;
+  if (n == 0) return false;
+  if (p[0] == static_cast<uint8_t>(Tag::kObject)) {
+    at = 1;
+    uint32_t count = 0;
+    if (!FlatVarint(p, n, at, count) || count > kFlatMaxKeys) return false;
+    for (uint32_t i = 0; i < count; ++i) {
+      if (at >= n || p[at] != static_cast<uint8_t>(Tag::kString1)) return false;
+      if (!FlatScalar(p, n, at) || !FlatScalar(p, n, at)) return false;  // key, value
+    }
+  } else if (!FlatScalar(p, n, at)) {
+    return false;
+  }
+  return at == n;
+}
+
 }  // namespace nativepool::wire

@@ -281,4 +281,12 @@ class WireVisitor {
 bool Decode(const uint8_t* data, size_t size, WireVisitor& visitor, std::string* error,
             const WireLimits& limits = WireLimits{});
 
+// A flat record: UNDEFINED, NULL, FALSE, TRUE, INT32, DOUBLE, a STRING1, or
+// an OBJECT of at most kFlatMaxKeys entries whose keys are STRING1 and whose
+// values are any of those but OBJECT — the records lib/wire-helpers.js
+// encodes and decodes itself (encodeFlat, decodeFlat). True if `record`
+// (the bytes after the message header) is exactly one, well formed.
+inline constexpr uint32_t kFlatMaxKeys = 64;
+bool IsFlatRecord(const uint8_t* record, size_t size);
+
 }  // namespace nativepool::wire

@@ -466,5 +466,62 @@ TEST(Wire, VarintRejectsOverlongEncodings) {
   EXPECT_NE(Decoded(bytes).find("varint"), std::string::npos);
 }
 
+// IsFlatRecord looks at the record after the two header bytes.
+bool Flat(const Bytes& message) { return IsFlatRecord(message.data() + 2, message.size() - 2); }
+
+TEST(Wire, FlatRecordsAreScalarsOrObjectsOfScalarsWithLatin1Keys) {
+  EXPECT_TRUE(Flat(Write([](WireWriter& w) { w.Undefined(); })));
+  EXPECT_TRUE(Flat(Write([](WireWriter& w) { w.Int32(-7); })));
+  EXPECT_TRUE(Flat(Write([](WireWriter& w) { w.Double(0.5); })));
+  EXPECT_TRUE(Flat(Write([](WireWriter& w) { w.String1(reinterpret_cast<const uint8_t*>("tag"), 3); })));
+  const Bytes object = Write([](WireWriter& w) {
+    w.BeginObject(4);
+    w.String1(reinterpret_cast<const uint8_t*>("a"), 1);
+    w.Int32(1);
+    w.String1(reinterpret_cast<const uint8_t*>("t"), 1);
+    w.Bool(true);
+    w.String1(reinterpret_cast<const uint8_t*>("n"), 1);
+    w.Null();
+    w.String1(reinterpret_cast<const uint8_t*>("d"), 1);
+    w.Double(1.5);
+  });
+  EXPECT_TRUE(Flat(object));
+  // Truncated anywhere, or with a byte after it: not a record.
+  for (size_t cut = 2; cut < object.size(); ++cut) EXPECT_FALSE(IsFlatRecord(object.data() + 2, cut - 2)) << cut;
+  Bytes longer = object;
+  longer.push_back(0);
+  EXPECT_FALSE(Flat(longer));
+}
+
+TEST(Wire, FlatRecordsLeaveTheRestToTheDecoder) {
+  const char16_t two[] = u"\u20ac";
+  EXPECT_FALSE(Flat(Write([&](WireWriter& w) { w.String2(two, 1); })));
+  EXPECT_FALSE(Flat(Write([](WireWriter& w) { w.BeginArray(0, 0); })));
+  EXPECT_FALSE(Flat(Write([](WireWriter& w) {  // an object in an object
+    w.BeginObject(1);
+    w.String1(reinterpret_cast<const uint8_t*>("o"), 1);
+    w.BeginObject(0);
+  })));
+  EXPECT_FALSE(Flat(Write([](WireWriter& w) {  // an index key
+    w.BeginObject(1);
+    w.Int32(0);
+    w.Int32(1);
+  })));
+  EXPECT_FALSE(Flat(Write([](WireWriter& w) {  // past kFlatMaxKeys
+    w.BeginObject(kFlatMaxKeys + 1);
+    for (uint32_t i = 0; i <= kFlatMaxKeys; ++i) {
+      const std::string k = "k" + std::to_string(i);
+      w.String1(reinterpret_cast<const uint8_t*>(k.data()), k.size());
+      w.Int32(static_cast<int32_t>(i));
+    }
+  })));
+  EXPECT_FALSE(IsFlatRecord(nullptr, 0));
+  // A string whose length runs past the end, and a varint that never ends.
+  const uint8_t long_string[] = {static_cast<uint8_t>(Tag::kString1), 5, 'a', 'b'};
+  EXPECT_FALSE(IsFlatRecord(long_string, sizeof long_string));
+  const uint8_t endless[] = {static_cast<uint8_t>(Tag::kInt32), 0x80, 0x80, 0x80, 0x80, 0x80, 0x01};
+  EXPECT_FALSE(IsFlatRecord(endless, sizeof endless));
+}
+
 }  // namespace
 }  // namespace nativepool::wire

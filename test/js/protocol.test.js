@@ -24,6 +24,7 @@ describe('lib/protocol.js against the binding', () => {
     assert.strictEqual(protocol.TAKE_STRIDE, c.takeStride);
     assert.strictEqual(protocol.BAD_VALUE, c.badValue);
     assert.strictEqual(protocol.HANDLER_EXCLUSIVE, c.handlerExclusive);
+    assert.strictEqual(protocol.HANDLER_INBOX, c.handlerInbox);
     assert.deepStrictEqual({ ...protocol.SUBMIT }, { ...c.submit });
   });
 
