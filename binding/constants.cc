@@ -77,6 +77,7 @@ Napi::Object Constants(Napi::Env env) {
   out.Set("submit", submit);
   out.Set("handlerExclusive", Napi::Number::New(env, kHandlerExclusive));
   out.Set("handlerInbox", Napi::Number::New(env, kHandlerInbox));
+  out.Set("statusInbox", Napi::Number::New(env, kStatusInbox));
   out.Set("status", status);
   out.Set("slot", slot);
   out.Set("cancel", cancel);

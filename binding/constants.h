@@ -37,6 +37,9 @@ inline constexpr int32_t kHandlerInbox = 1 << 29;
 inline constexpr uint32_t kInboxBytes = 64 * 1024;
 // Numbers per task in the settle batch's meta array: [id, status, consumer].
 inline constexpr uint32_t kSettleStride = 3;
+// In a settle batch, a status with this bit set: the task's value is the
+// offset of its flat record in the pool's inbox (lib/wire-helpers.js decodeFlat).
+inline constexpr uint32_t kStatusInbox = 1 << 8;
 
 // { status, slot, cancel, maxBatch, wire: { classify, viewKinds, errorKinds } }
 Napi::Object Constants(Napi::Env env);

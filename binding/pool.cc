@@ -1,12 +1,14 @@
 #include "pool.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "addon_data.h"
 #include "constants.h"
 #include "codec.h"
+#include "wire.h"
 #include "convert_util.h"
 
 namespace nativepool::binding {
@@ -52,6 +54,7 @@ Napi::Function NativePool::Define(Napi::Env env) {
       InstanceMethod<&NativePool::ConsumerFigures>("consumerFigures"),
       InstanceMethod<&NativePool::HistogramBuckets>("histogramBuckets"),
       InstanceMethod<&NativePool::PollStats>("pollStats"),
+      InstanceMethod<&NativePool::Inbox>("inbox"),
   });
 }
 
@@ -233,11 +236,21 @@ void NativePool::SettleTasks(Napi::Env env, std::vector<Task*>& tasks) {
     args.assign(1 + chunk.size(), undefined);
     args[0] = meta;
     double* m = meta.Data();
+    size_t inbox_used = 0;
     for (size_t i = 0; i < chunk.size(); ++i) {
       Task* t = chunk[i];
       TaskLeft(env);
       Status status = t->status;
-      if (!t->result.empty()) {
+      uint32_t inboxed = 0;
+      const Bytes& r = t->result;
+      if (inbox_data_ != nullptr && r.size() > 3 && r[0] == 'W' && r[1] == wire::kMagic && r[2] == wire::kVersion &&
+          r.size() - 3 <= kInboxBytes - inbox_used && wire::IsFlatRecord(r.data() + 3, r.size() - 3)) {
+        // lib decodes it: no call from here into JS for this value.
+        std::memcpy(inbox_data_ + inbox_used, r.data() + 3, r.size() - 3);
+        args[1 + i] = Napi::Number::New(env, static_cast<double>(inbox_used));
+        inbox_used += r.size() - 3;
+        inboxed = kStatusInbox;
+      } else if (!r.empty()) {
         try {
           args[1 + i] = Decode(env, t->result.data(), t->result.size(), side_);
         } catch (const Napi::Error& e) {
@@ -248,7 +261,7 @@ void NativePool::SettleTasks(Napi::Env env, std::vector<Task*>& tasks) {
       }
       const uint32_t holder = t->holder.load(std::memory_order_relaxed);
       m[kSettleStride * i] = static_cast<double>(t->id);
-      m[kSettleStride * i + 1] = static_cast<double>(status);
+      m[kSettleStride * i + 1] = static_cast<double>(static_cast<uint32_t>(status) | inboxed);
       m[kSettleStride * i + 2] = holder == UINT32_MAX ? -1.0 : static_cast<double>(holder);
     }
     if (settle_.IsEmpty()) continue;  // released: nobody is listening any more
@@ -697,6 +710,19 @@ Napi::Value NativePool::HistogramOf(const Napi::CallbackInfo& info) {
 Napi::Value NativePool::ResetHistogram(const Napi::CallbackInfo& info) {
   Pick(info.Env(), info[0]).reset();
   return info.Env().Undefined();
+}
+
+// inbox() -> Uint8Array: from now on a settle batch's flat results are
+// copied here (their status has kStatusInbox set, their value is the
+// offset); lib decodes them during the settle call.
+Napi::Value NativePool::Inbox(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (inbox_.IsEmpty()) {
+    Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, kInboxBytes);
+    inbox_ = Napi::Persistent(ab);
+    inbox_data_ = static_cast<uint8_t*>(ab.Data());
+  }
+  return Napi::Uint8Array::New(env, kInboxBytes, inbox_.Value(), 0);
 }
 
 // pollStats() -> { hits, misses, spinNs }: the main-side poll's figures.

@@ -48,6 +48,7 @@ class Pool extends EventEmitter {
   #options;
   #native;
   #batch; // lib/submit-batch.js: run()'s flat tasks on their way to the core
+  #inbox; // native.inbox(): where a settle batch's flat results are
   #channel;
   #tasks;
   #workers;
@@ -73,7 +74,7 @@ class Pool extends EventEmitter {
     this.#options = o;
     this.#defaultLane = Math.floor((o.lanes - 1) / 2);
     this.#channel = new MainChannel(() => this.#workers.ports());
-    this.#native = new binding.NativePool((meta, ...values) => this.#tasks.settleBatch(meta, values), {
+    this.#native = new binding.NativePool((meta, ...values) => this.#tasks.settleBatch(meta, values, this.#inbox), {
       lanes: o.lanes,
       weights: o.laneWeights,
       parkSpinNs: TUNING.PARK_SPIN_NS,
@@ -86,6 +87,7 @@ class Pool extends EventEmitter {
       (consumer, slot) => this.#workers.startOf(consumer, slot),
       (record) => this.#tasks.timeout(record),
     );
+    this.#inbox = this.#native.inbox(); // flat results: decoded in JS (TaskTable.settleBatch)
     this.#batch = new SubmitBatch(this.#native, flat, (ids, err) => this.#tasks.failUnsubmitted(ids, err));
     this.#figures = new Figures(this.#native, o);
     this.#tasks = new TaskTable(this.#native, this.#channel, {

@@ -63,6 +63,10 @@ const SUBMIT = Object.freeze({ TRACK: 1, RETAIN: 2, EXCLUSIVE: 4 });
  * (passed as arguments, at most 1,024 of them per call).
  */
 const SETTLE_STRIDE = 3;
+// In a settle batch, a status with this bit set: the task's value is the
+// offset of its flat record in the pool's inbox (native.inbox();
+// lib/wire-helpers.js decodeFlat), decoded during the settle call.
+const STATUS_INBOX = 1 << 8;
 
 /**
  * The interface a worker's loop (lib/worker.js) talks to — binding/worker_port.h
@@ -148,5 +152,5 @@ function slotCapacity(concurrency) {
 }
 
 module.exports = {
-  STATUS, SLOT, CANCEL, TAKE_STRIDE, BAD_VALUE, HANDLER_EXCLUSIVE, HANDLER_INBOX, SUBMIT, SETTLE_STRIDE, INIT_KEY, CONTROL, GAUGE, TUNING, slotCapacity,
+  STATUS, SLOT, CANCEL, TAKE_STRIDE, BAD_VALUE, HANDLER_EXCLUSIVE, HANDLER_INBOX, SUBMIT, SETTLE_STRIDE, STATUS_INBOX, INIT_KEY, CONTROL, GAUGE, TUNING, slotCapacity,
 };

@@ -6,7 +6,8 @@
 // cancellation) does nothing. A retried task stays in the table across its
 // attempts (one attempt in flight at a time, same id), so it too settles once.
 const { AsyncResource } = require('node:async_hooks');
-const { STATUS, CANCEL, SETTLE_STRIDE, SUBMIT } = require('./protocol');
+const { STATUS, CANCEL, SETTLE_STRIDE, STATUS_INBOX, SUBMIT } = require('./protocol');
+const { decodeFlat } = require('./binding').wireHelpers;
 const { errors, unwrapThrown } = require('./errors');
 const { listen, unlisten } = require('./signals');
 const { shouldRetry, retryDelay } = require('./retry');
@@ -357,8 +358,18 @@ class TaskTable {
     this.#hooks.resubmitted();
   }
 
-  /** The binding's batch: meta = [id, status, consumer, ...] (protocol SETTLE_STRIDE). */
-  settleBatch(meta, values) {
+  /**
+   * The binding's batch: meta = [id, status, consumer, ...] (protocol
+   * SETTLE_STRIDE). A status with STATUS_INBOX set: the value is the offset
+   * of its flat record in `inbox`, decoded here before anything settles
+   * (the binding reuses the inbox for its next batch).
+   */
+  settleBatch(meta, values, inbox) {
+    for (let i = 1, j = 0; i < meta.length; i += SETTLE_STRIDE, j++) {
+      if ((meta[i] & STATUS_INBOX) === 0) continue;
+      meta[i] -= STATUS_INBOX;
+      values[j] = decodeFlat(inbox, values[j]);
+    }
     let first;
     let failed = false;
     for (let i = 0, j = 0; i < meta.length; i += SETTLE_STRIDE, j++) {

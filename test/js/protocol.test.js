@@ -25,6 +25,7 @@ describe('lib/protocol.js against the binding', () => {
     assert.strictEqual(protocol.BAD_VALUE, c.badValue);
     assert.strictEqual(protocol.HANDLER_EXCLUSIVE, c.handlerExclusive);
     assert.strictEqual(protocol.HANDLER_INBOX, c.handlerInbox);
+    assert.strictEqual(protocol.STATUS_INBOX, c.statusInbox);
     assert.deepStrictEqual({ ...protocol.SUBMIT }, { ...c.submit });
   });
 
