@@ -230,24 +230,45 @@ function fromInbox(batch) {
   }
 }
 
-async function runBatch(batch) {
-  for (let i = 0; i < batch.length; i += TAKE_STRIDE) {
-    const slot = batch[i];
-    let handler = batch[i + 1];
+// Starts the batch's tasks in order. Returns -1 when it went through them
+// all, or the index of the first one that must wait (for a free slot, or to
+// run alone): runBatchFrom() goes on from there. Most batches never wait,
+// and then cost no await.
+function runBatch(batch, from) {
+  for (let i = from; i < batch.length; i += TAKE_STRIDE) {
+    const handler = batch[i + 1];
     const exclusive = handler !== BAD_VALUE && (handler & HANDLER_EXCLUSIVE) !== 0;
-    if (exclusive) handler &= ~HANDLER_EXCLUSIVE;
-    while (inflight >= concurrency || exclusiveInflight || (exclusive && inflight > 0)) await waitForWake();
-    if (limited && checkRecycle()) return; // the rest stays unstarted: back in line when we leave
-    // Start it, unless the pool cancelled it while it waited in our batch.
-    starts[slot] = clockOrigin + performance.now();
-    if (Atomics.compareExchange(words, slot, SLOT.TAKEN, SLOT.RUNNING) !== SLOT.TAKEN) {
-      port.release(slot);
-      continue;
-    }
-    started++;
-    runOne(slot, handler, batch[i + 2], exclusive);
-    if (limited) checkRecycle();
+    if (inflight >= concurrency || exclusiveInflight || (exclusive && inflight > 0)) return i;
+    if (limited && checkRecycle()) return -1; // the rest stays unstarted: back in line when we leave
+    startTask(batch, i, exclusive ? handler & ~HANDLER_EXCLUSIVE : handler, exclusive);
   }
+  return -1;
+}
+
+async function runBatchFrom(batch, at) {
+  for (let i = at; i >= 0; i = runBatch(batch, i)) {
+    const handler = batch[i + 1];
+    const exclusive = handler !== BAD_VALUE && (handler & HANDLER_EXCLUSIVE) !== 0;
+    while (inflight >= concurrency || exclusiveInflight || (exclusive && inflight > 0)) await waitForWake();
+    if (limited && checkRecycle()) return;
+    startTask(batch, i, exclusive ? handler & ~HANDLER_EXCLUSIVE : handler, exclusive);
+    i += TAKE_STRIDE;
+    if (i >= batch.length) return;
+  }
+}
+
+// Starts one task of the batch, unless the pool cancelled it while it
+// waited in the batch.
+function startTask(batch, i, handler, exclusive) {
+  const slot = batch[i];
+  starts[slot] = clockOrigin + performance.now();
+  if (Atomics.compareExchange(words, slot, SLOT.TAKEN, SLOT.RUNNING) !== SLOT.TAKEN) {
+    port.release(slot);
+    return;
+  }
+  started++;
+  runOne(slot, handler, batch[i + 2], exclusive);
+  if (limited) checkRecycle();
 }
 
 async function main(filename) {
@@ -299,7 +320,8 @@ async function main(filename) {
     }
     if (batch === null) break; // stopped: the pool is retiring this worker
     if (inbox !== null) fromInbox(batch);
-    await runBatch(batch);
+    const wait = runBatch(batch, 0);
+    if (wait >= 0) await runBatchFrom(batch, wait);
     publishGauges(performance.now());
   }
   while (inflight > 0) await waitForWake();
