@@ -66,6 +66,11 @@ class SubmitBatch {
     if (n === 0) return;
     this.#count = 0;
     this.#used = 0;
+    // The next add() schedules a flush of its own. (A job of many tasks
+    // then schedules one per hand-over, not only its first task: add()'s
+    // scheduling branch runs often enough to be warm when the JIT compiles
+    // run(), instead of deoptimizing it at the next job's first task.)
+    this.#scheduled = false;
     try {
       this.#native.submitEncoded(this.#meta, this.#bytes, n);
     } catch (err) {
