@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <thread>
 
 #include "task.h"  // now_ns()
 
@@ -36,15 +37,25 @@ constexpr int kUvPrepare = 9;
 //    caller awaiting a few results); a backlog is served by the doorbell.
 //  kMinWindowNs / kMaxWindowNs: bounds of one poll; a pool whose tasks
 //    take longer than kMaxWindowNs to come back never polls.
-//  kBackoffNs: after a window passes empty, no polling for this long,
-//    doubled after each empty window in a row (to kMaxBackoffNs) and reset
-//    by a hit: when the results' threads are not running (the machine is
-//    oversubscribed), spinning here only takes CPU from them.
+//  kBackoffNs: after kEmptyBeforeBackoff windows in a row pass empty, no
+//    polling for this long, doubled after each further empty window (to
+//    kMaxBackoffNs) and reset by a hit: when the results' threads are not
+//    running (the machine is oversubscribed), spinning here only takes CPU
+//    from them. One empty window is not that (a worker preempted once, a
+//    GC on its thread); backing off after each one (200 us) left an idle
+//    sequential caller on the doorbell for 10-30% of its round trips.
 constexpr uint64_t kHotInFlight = 4;
-constexpr uint64_t kMinWindowNs = 5'000;
+constexpr uint64_t kMinWindowNs = 20'000;
 constexpr uint64_t kMaxWindowNs = 50'000;
-constexpr uint64_t kBackoffNs = 200'000;
+constexpr uint32_t kEmptyBeforeBackoff = 2;
+constexpr uint64_t kBackoffNs = 50'000;
 constexpr uint64_t kMaxBackoffNs = 50'000'000;
+//  kYieldAfterNs: a window spins on the CPU this long, then yields it
+//    between looks. On this 2-vCPU VM the poll, a worker's spin and the
+//    worker running the task are three busy threads: without yielding, 1-5%
+//    of round trips missed the window (their worker was waiting for a CPU)
+//    and the misses made the p99; yielding after 5 us, 99.5% hit.
+constexpr uint64_t kYieldAfterNs = 5'000;
 
 inline void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -136,6 +147,11 @@ void CompletionPoll::Close() {
 
 void CompletionPoll::Observe(uint64_t latency_ns) {
   // EWMA with weight 1/8: a burst's queueing fades after a few dozen tasks.
+  // A sample counts for at most 2 * kMaxWindowNs: one task that came back
+  // late (its worker preempted for a few ms) does not stop the polling for
+  // the dozens of round trips it would take to fade; tasks that keep taking
+  // that long still lift the average past kMaxWindowNs.
+  if (latency_ns > 2 * kMaxWindowNs) latency_ns = 2 * kMaxWindowNs;
   ewma_ns_ = ewma_ns_ == 0 ? latency_ns : ewma_ns_ - ewma_ns_ / 8 + latency_ns / 8;
 }
 
@@ -183,16 +199,26 @@ void CompletionPoll::Tick() {
   while (!target_.pending()) {
     for (int i = 0; i < 16; ++i) CpuRelax();
     now = now_ns();
+    // Past the first microseconds, let a thread waiting for this CPU have
+    // it (the worker whose result we wait for, on a machine with fewer CPUs
+    // than busy threads).
+    if (now - start >= kYieldAfterNs) std::this_thread::yield();
     if (now - start >= window) {
+      // The window may have passed while this thread was not running (the
+      // machine gave its CPU away): what came in meanwhile is a hit.
+      if (target_.pending()) break;
       spin_ns_ += now - start;
       ++misses_;
-      cold_until_ns_ = now + backoff_ns_;
-      backoff_ns_ = backoff_ns_ * 2 > kMaxBackoffNs ? kMaxBackoffNs : backoff_ns_ * 2;
+      if (++empty_in_row_ >= kEmptyBeforeBackoff) {
+        cold_until_ns_ = now + backoff_ns_;
+        backoff_ns_ = backoff_ns_ * 2 > kMaxBackoffNs ? kMaxBackoffNs : backoff_ns_ * 2;
+      }
       return Cool(env);
     }
   }
   spin_ns_ += now - start;
   ++hits_;
+  empty_in_row_ = 0;
   backoff_ns_ = kBackoffNs;
   SettleNow(env);
 }

@@ -90,6 +90,7 @@ class CompletionPoll {
   uint64_t ewma_ns_ = 0;        // recent submit-to-completion time
   uint64_t cold_until_ns_ = 0;  // no polling before this (after an empty window)
   uint64_t backoff_ns_;         // the next cold spell
+  uint32_t empty_in_row_ = 0;   // windows that passed empty since the last hit
   uint64_t hits_ = 0, misses_ = 0, spin_ns_ = 0;
   uint64_t turn_ = 0;      // loop iterations seen (prepare ticks)
   bool deferred_ = false;  // a ring waits for the next prepare
