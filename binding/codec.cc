@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "constants.h"
 #include "convert.h"
 #include "wire.h"
 
@@ -82,6 +83,28 @@ void Encode(Napi::Env env, Napi::Value value, Bytes& out, SideHooks& side,
   out.insert(out.begin() + static_cast<std::ptrdiff_t>(frame + 1), len, len + 4);
   EncodeHooks none;
   EncodeValue(env, descriptors, out, none);
+}
+
+Napi::Value FlatInbox::View(Napi::Env env) {
+  if (buffer_.IsEmpty()) {
+    Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, kInboxBytes);
+    buffer_ = Napi::Persistent(ab);
+    data_ = static_cast<uint8_t*>(ab.Data());
+  }
+  return Napi::Uint8Array::New(env, kInboxBytes, buffer_.Value(), 0);
+}
+
+double FlatInbox::Put(const Bytes& frame) {
+  // A plain frame: 'W', the message header (magic, version), the record.
+  if (data_ == nullptr || frame.size() <= 3 || frame[0] != kPlain || frame[1] != wire::kMagic ||
+      frame[2] != wire::kVersion)
+    return -1;
+  const size_t n = frame.size() - 3;
+  if (n > kInboxBytes - used_ || !wire::IsFlatRecord(frame.data() + 3, n)) return -1;
+  std::memcpy(data_ + used_, frame.data() + 3, n);
+  const size_t at = used_;
+  used_ += n;
+  return static_cast<double>(at);
 }
 
 Napi::Value Decode(Napi::Env env, const uint8_t* p, size_t size, SideHooks& side) {

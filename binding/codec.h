@@ -44,6 +44,25 @@ void Encode(Napi::Env env, Napi::Value value, Bytes& out, SideHooks& hooks,
 // Appends the frame of a value lib encoded itself: `record` is its wire
 // record (lib/wire-helpers.js encodeTask), without the message header.
 void FrameRecord(const uint8_t* record, size_t size, Bytes& out);
+// Where flat records go for lib to decode (lib/wire-helpers.js decodeFlat):
+// a worker's take() puts a batch's arguments there, a settle batch its
+// results. Empty (Put() declines) until lib asks for View().
+class FlatInbox {
+ public:
+  // The buffer as a Uint8Array of kInboxBytes (made on the first call).
+  Napi::Value View(Napi::Env env);
+  // A new batch: the buffer is reused from the start.
+  void Reset() { used_ = 0; }
+  // Copies the record of `frame` if it is a plain frame whose record is
+  // flat (src/wire.h IsFlatRecord) and fits; its offset, or -1.
+  double Put(const Bytes& frame);
+
+ private:
+  Napi::Reference<Napi::ArrayBuffer> buffer_;
+  uint8_t* data_ = nullptr;
+  size_t used_ = 0;
+};
+
 // Rebuilds a value from a frame made by Encode in any environment.
 Napi::Value Decode(Napi::Env env, const uint8_t* data, size_t size, SideHooks& hooks);
 

@@ -1,14 +1,12 @@
 #include "pool.h"
 
 #include <cstdlib>
-#include <cstring>
 #include <string>
 #include <vector>
 
 #include "addon_data.h"
 #include "constants.h"
 #include "codec.h"
-#include "wire.h"
 #include "convert_util.h"
 
 namespace nativepool::binding {
@@ -236,19 +234,16 @@ void NativePool::SettleTasks(Napi::Env env, std::vector<Task*>& tasks) {
     args.assign(1 + chunk.size(), undefined);
     args[0] = meta;
     double* m = meta.Data();
-    size_t inbox_used = 0;
+    inbox_.Reset();
     for (size_t i = 0; i < chunk.size(); ++i) {
       Task* t = chunk[i];
       TaskLeft(env);
       Status status = t->status;
       uint32_t inboxed = 0;
       const Bytes& r = t->result;
-      if (inbox_data_ != nullptr && r.size() > 3 && r[0] == 'W' && r[1] == wire::kMagic && r[2] == wire::kVersion &&
-          r.size() - 3 <= kInboxBytes - inbox_used && wire::IsFlatRecord(r.data() + 3, r.size() - 3)) {
-        // lib decodes it: no call from here into JS for this value.
-        std::memcpy(inbox_data_ + inbox_used, r.data() + 3, r.size() - 3);
-        args[1 + i] = Napi::Number::New(env, static_cast<double>(inbox_used));
-        inbox_used += r.size() - 3;
+      const double at = inbox_.Put(r);
+      if (at >= 0) {  // lib decodes it: no call from here into JS for this value
+        args[1 + i] = Napi::Number::New(env, at);
         inboxed = kStatusInbox;
       } else if (!r.empty()) {
         try {
@@ -715,15 +710,7 @@ Napi::Value NativePool::ResetHistogram(const Napi::CallbackInfo& info) {
 // inbox() -> Uint8Array: from now on a settle batch's flat results are
 // copied here (their status has kStatusInbox set, their value is the
 // offset); lib decodes them during the settle call.
-Napi::Value NativePool::Inbox(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (inbox_.IsEmpty()) {
-    Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, kInboxBytes);
-    inbox_ = Napi::Persistent(ab);
-    inbox_data_ = static_cast<uint8_t*>(ab.Data());
-  }
-  return Napi::Uint8Array::New(env, kInboxBytes, inbox_.Value(), 0);
-}
+Napi::Value NativePool::Inbox(const Napi::CallbackInfo& info) { return inbox_.View(info.Env()); }
 
 // pollStats() -> { hits, misses, spinNs }: the main-side poll's figures.
 Napi::Value NativePool::PollStats(const Napi::CallbackInfo& info) {

@@ -74,10 +74,7 @@ class NativePool : public Napi::ObjectWrap<NativePool> {
   std::shared_ptr<PoolCore> core_;
   std::unique_ptr<CompletionPoll> poll_;  // binding/poll.h: settles due results before the loop sleeps
   Napi::FunctionReference settle_;
-  // inbox(): where a settle batch's flat results go for lib to decode
-  // (lib/wire-helpers.js decodeFlat); empty until lib asks for it.
-  Napi::Reference<Napi::ArrayBuffer> inbox_;
-  uint8_t* inbox_data_ = nullptr;
+  FlatInbox inbox_;  // inbox(): a settle batch's flat results, for lib to decode
   std::vector<PoolCore::RunningTask> running_;  // RunningTasks()'s scratch
   SideHooks side_;  // lib/channel.js: SharedArrayBuffers and the side channel
   Bell bell_;

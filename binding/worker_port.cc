@@ -1,6 +1,5 @@
 #include "worker_port.h"
 
-#include <cstring>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -10,7 +9,6 @@
 #include "constants.h"
 #include "convert.h"
 #include "convert_util.h"
-#include "wire.h"
 
 namespace nativepool::binding {
 
@@ -127,7 +125,7 @@ Napi::Value WorkerPort::TakeImpl(Napi::Env env, uint32_t max, bool block) {
   // through the API costs a store on V8's slow path per element).
   napi_value items[kMaxBatch * kTakeStride];
   const napi_value undefined = env.Undefined();
-  size_t inbox_used = 0;
+  inbox_.Reset();
   for (size_t i = 0; i < n; ++i) {
     Task* t = tasks[i];
     napi_value* item = items + i * kTakeStride;
@@ -137,14 +135,11 @@ Napi::Value WorkerPort::TakeImpl(Napi::Env env, uint32_t max, bool block) {
     item[2] = undefined;
     if (NeedsSideChannel(t->payload)) continue;  // value(slot) when it starts
     // A flat record goes to the inbox: lib decodes it without a call back
-    // into JS per value. (A frame is 'W', the two header bytes, the record.)
-    const Bytes& p = t->payload;
-    if (inbox_data_ != nullptr && p.size() > 3 && p[1] == wire::kMagic && p[2] == wire::kVersion &&
-        p.size() - 3 <= kInboxBytes - inbox_used && wire::IsFlatRecord(p.data() + 3, p.size() - 3)) {
-      std::memcpy(inbox_data_ + inbox_used, p.data() + 3, p.size() - 3);
+    // into JS per value.
+    const double at = inbox_.Put(t->payload);
+    if (at >= 0) {
       item[1] = Napi::Number::New(env, handler | kHandlerInbox);
-      item[2] = Napi::Number::New(env, static_cast<double>(inbox_used));
-      inbox_used += p.size() - 3;
+      item[2] = Napi::Number::New(env, at);
       continue;
     }
     try {
@@ -269,15 +264,7 @@ Napi::Value WorkerPort::Slots(const Napi::CallbackInfo& info) {
 // inbox() -> Uint8Array: from now on take() copies a batch's flat records
 // here (their handler has kHandlerInbox set, their value is the offset);
 // lib decodes them before the next take().
-Napi::Value WorkerPort::Inbox(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (inbox_.IsEmpty()) {
-    Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, kInboxBytes);
-    inbox_ = Napi::Persistent(ab);
-    inbox_data_ = static_cast<uint8_t*>(ab.Data());
-  }
-  return Napi::Uint8Array::New(env, kInboxBytes, inbox_.Value(), 0);
-}
+Napi::Value WorkerPort::Inbox(const Napi::CallbackInfo& info) { return inbox_.View(info.Env()); }
 
 Napi::Value WorkerPort::Close(const Napi::CallbackInfo& info) {
   state_->Close();

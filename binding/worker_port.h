@@ -43,10 +43,7 @@ class WorkerPort : public Napi::ObjectWrap<WorkerPort> {
 
   std::shared_ptr<State> state_;
   SideHooks side_;  // lib/channel.js, worker side
-  // inbox(): where take() copies the flat records of a batch for lib to
-  // decode (lib/wire-helpers.js decodeFlat); empty until lib asks for it.
-  Napi::Reference<Napi::ArrayBuffer> inbox_;
-  uint8_t* inbox_data_ = nullptr;
+  FlatInbox inbox_;  // inbox(): a batch's flat arguments, for lib to decode
 };
 
 }  // namespace nativepool::binding
