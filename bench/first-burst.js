@@ -9,42 +9,17 @@
 // with the later ones, and with --warmup 30000. A diagnostic for nativepool
 // alone, not a comparison (see throughput.js).
 //   node bench/first-burst.js [--tasks 100000] [--bursts 5] [--warmup 3000] [--threads 2]
-const fs = require('node:fs');
 const path = require('node:path');
+const { intOption } = require('./lib/args');
+const schedstat = require('./lib/schedstat');
 const { PerformanceObserver, constants } = require('node:perf_hooks');
 
-function flag(name, fallback) {
-  const at = process.argv.indexOf(`--${name}`);
-  if (at < 0) return fallback;
-  const v = Number(process.argv[at + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new RangeError(`--${name} expects a positive integer`);
-  return v;
-}
-
-// tid -> ns on a CPU (/proc/self/task/*/schedstat); empty where there is no /proc.
-function threadNs() {
-  const out = new Map();
-  let tids = [];
-  try {
-    tids = fs.readdirSync('/proc/self/task');
-  } catch {
-    return out;
-  }
-  for (const tid of tids) {
-    try {
-      out.set(tid, Number(fs.readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return out;
-}
 
 async function main() {
-  const tasks = flag('tasks', 100000);
-  const bursts = flag('bursts', 5);
-  const warmup = flag('warmup', 3000);
-  const threads = flag('threads', 2);
+  const tasks = intOption('tasks', 100000);
+  const bursts = intOption('bursts', 5);
+  const warmup = intOption('warmup', 3000);
+  const threads = intOption('threads', 2);
   const gc = { ms: 0, minor: 0, major: 0 };
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
@@ -53,11 +28,10 @@ async function main() {
       else gc.major++;
     }
   }).observe({ entryTypes: ['gc'] });
-  const before = new Set(threadNs().keys()); // main, V8 platform, libuv: the rest are the pool's
+  const before = new Set((schedstat.snapshot() || new Map()).keys()); // main, V8 platform, libuv: the rest are the pool's
   const root = process.env.NATIVEPOOL_PATH || path.resolve(__dirname, '..');
   const { Pool } = require(path.join(root, 'lib', 'index.js'));
   const pool = new Pool({ filename: path.join(__dirname, 'fixtures', 'nativepool.js'), minThreads: threads, maxThreads: threads });
-  const mainTid = String(process.pid);
   const burst = async (n) => {
     const values = new Array(n);
     for (let i = 0; i < n; i++) values[i] = { a: i, tag: 'x' };
@@ -76,14 +50,14 @@ async function main() {
   for (let b = 1; b <= bursts; b++) {
     const g = { ...gc };
     const cpu = process.cpuUsage();
-    const t0 = threadNs();
+    const t0 = schedstat.snapshot();
     const ms = await burst(tasks);
     const used = process.cpuUsage(cpu);
     const split = { main: 0, before: 0, pool: 0 };
-    for (const [tid, ns] of threadNs()) {
-      const d = (ns - (t0.get(tid) || 0)) / 1e3 / tasks;
-      if (tid === mainTid) split.main += d;
-      else if (before.has(tid)) split.before += d;
+    for (const r of schedstat.diff(t0, schedstat.snapshot()) || []) {
+      const d = r.runNs / 1e3 / tasks;
+      if (r.main) split.main += d;
+      else if (before.has(String(r.tid))) split.before += d;
       else split.pool += d;
     }
     const all = (used.user + used.system) / tasks;

@@ -9,14 +9,8 @@
 // for nativepool alone, not a comparison.
 //   node bench/latency-paths.js [--trips 20000] [--warmup 3000] [--threads 2]
 const path = require('node:path');
+const { intOption } = require('./lib/args');
 
-function flag(name, fallback) {
-  const at = process.argv.indexOf(`--${name}`);
-  if (at < 0) return fallback;
-  const v = Number(process.argv[at + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new RangeError(`--${name} expects a positive integer`);
-  return v;
-}
 
 function quantile(sorted, q) {
   if (sorted.length === 0) return NaN;
@@ -24,9 +18,9 @@ function quantile(sorted, q) {
 }
 
 async function main() {
-  const trips = flag('trips', 20000);
-  const warmup = flag('warmup', 3000);
-  const threads = flag('threads', 2);
+  const trips = intOption('trips', 20000);
+  const warmup = intOption('warmup', 3000);
+  const threads = intOption('threads', 2);
   const root = process.env.NATIVEPOOL_PATH || path.resolve(__dirname, '..');
   const { Pool } = require(path.join(root, 'lib', 'index.js'));
   const pool = new Pool({ filename: path.join(__dirname, 'fixtures', 'nativepool.js'), minThreads: threads, maxThreads: threads });

@@ -6,14 +6,8 @@
 //   node bench/thread-cpu.js [--tasks 200000] [--bursts 5] [--threads 2]
 const fs = require('node:fs');
 const path = require('node:path');
+const { intOption } = require('./lib/args');
 
-function flag(name, fallback) {
-  const at = process.argv.indexOf(`--${name}`);
-  if (at < 0) return fallback;
-  const v = Number(process.argv[at + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new RangeError(`--${name} expects a positive integer`);
-  return v;
-}
 
 // tid -> { name, ms } (user + system, clock ticks of 10 ms)
 function threadTimes() {
@@ -32,9 +26,9 @@ function threadTimes() {
 
 async function main() {
   if (process.platform !== 'linux') throw new Error('bench/thread-cpu.js reads /proc: Linux only');
-  const tasks = flag('tasks', 200000);
-  const bursts = flag('bursts', 5);
-  const threads = flag('threads', 2);
+  const tasks = intOption('tasks', 200000);
+  const bursts = intOption('bursts', 5);
+  const threads = intOption('threads', 2);
   const root = process.env.NATIVEPOOL_PATH || path.resolve(__dirname, '..');
   const { Pool } = require(path.join(root, 'lib', 'index.js'));
   const existing = new Set(threadTimes().keys()); // main, V8 platform, libuv: the rest are the pool's

@@ -40,4 +40,11 @@ function positiveInt(name, v) {
   return n;
 }
 
-module.exports = { parseArgs, positiveInt };
+// A positive integer option --name of a script that takes only such options
+// (a diagnostic run outside the harness), or `fallback` when not given.
+function intOption(name, fallback, argv = process.argv.slice(2)) {
+  const v = parseArgs(argv).extra[name];
+  return v === undefined ? fallback : positiveInt(`--${name}`, v);
+}
+
+module.exports = { parseArgs, positiveInt, intOption };
