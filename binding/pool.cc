@@ -42,6 +42,7 @@ Napi::Function NativePool::Define(Napi::Env env) {
       InstanceMethod<&NativePool::StopConsumer>("stopConsumer"),
       InstanceMethod<&NativePool::RemoveConsumer>("removeConsumer"),
       InstanceMethod<&NativePool::Drain>("drain"),
+      InstanceMethod<&NativePool::Turn>("turn"),
       InstanceMethod<&NativePool::Shutdown>("shutdown"),
       InstanceMethod<&NativePool::CancelQueued>("cancelQueued"),
       InstanceMethod<&NativePool::Release>("release"),
@@ -641,6 +642,13 @@ Napi::Value NativePool::RemoveConsumer(const Napi::CallbackInfo& info) {
 Napi::Value NativePool::Drain(const Napi::CallbackInfo& info) {
   Settle(info.Env());
   return info.Env().Undefined();
+}
+
+// turn() -> number: the event loop's iterations so far, as the poll's
+// prepare handle counts them (0 without the poll). lib tells two calls in
+// one iteration from calls in different ones with it.
+Napi::Value NativePool::Turn(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), poll_ ? static_cast<double>(poll_->turn()) : 0.0);
 }
 
 // shutdown(): no consumer takes anything from now on; parked ones wake.

@@ -45,6 +45,7 @@ class NativePool : public Napi::ObjectWrap<NativePool> {
   Napi::Value StopConsumer(const Napi::CallbackInfo& info);
   Napi::Value RemoveConsumer(const Napi::CallbackInfo& info);
   Napi::Value Drain(const Napi::CallbackInfo& info);
+  Napi::Value Turn(const Napi::CallbackInfo& info);
   Napi::Value Shutdown(const Napi::CallbackInfo& info);
   Napi::Value CancelQueued(const Napi::CallbackInfo& info);
   Napi::Value Release(const Napi::CallbackInfo& info);

@@ -40,9 +40,13 @@ class SubmitBatch {
     this.#failed = failed;
   }
 
-  /** Queues task `id` whose record encodeTask() just wrote into flat[0, length). */
+  /**
+   * Queues task `id` whose record encodeTask() just wrote into flat[0, length).
+   * Returns true if the queue was full and went to the core first.
+   */
   add(id, handler, lane, length) {
-    if (this.#count === MAX_TASKS || this.#used + length > MAX_BYTES) this.flush();
+    const handed = this.#count === MAX_TASKS || this.#used + length > MAX_BYTES;
+    if (handed) this.flush();
     const bytes = this.#bytes;
     const flat = this.#flat;
     const at = this.#used;
@@ -58,6 +62,7 @@ class SubmitBatch {
       this.#scheduled = true;
       queueMicrotask(this.#flushLater);
     }
+    return handed;
   }
 
   /** Hands what is queued to the core now. Never throws. */

@@ -100,7 +100,7 @@ function makeWireHelpers(K) {
     if (at + 10 > FLAT_BYTES) return -1;
     switch (typeof v) {
       case 'number':
-        if ((v | 0) === v && !(v === 0 && 1 / v < 0)) {
+        if ((v | 0) === v && 1 / v !== -Infinity) {
           flat[at++] = TAG.INT32;
           return putVarint(at, ((v << 1) ^ (v >> 31)) >>> 0);
         }

@@ -1,0 +1,137 @@
+'use strict';
+// A job that keeps calling run() settles, at each hand-over of its queued
+// tasks to the core, the tasks that already came back (lib/pool.js
+// #settleCompleted). What that must keep: every task settles once with its
+// own value, in its caller's async context; no listener runs inside run();
+// and a loop of awaits that keeps feeding itself still leaves timers their
+// turn (test/js/faults.test.js). The workers' progress is read from a
+// SharedArrayBuffer they count in, so each test knows results came back
+// while its loop was still running.
+const assert = require('node:assert');
+const { AsyncLocalStorage } = require('node:async_hooks');
+const { poolTracker, fixture, sharedCounter } = require('./helpers/pool');
+
+// Blocks this thread until counters[key] >= n (the workers notify at each
+// count), or throws after `ms`.
+function waitCount(counters, key, n, ms = 10000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const seen = Atomics.load(counters, key);
+    if (seen >= n) return;
+    const left = end - Date.now();
+    if (left <= 0) throw new Error(`counter ${key} stayed at ${seen}, waited for ${n}`);
+    Atomics.wait(counters, key, seen, left);
+  }
+}
+
+describe('settling inside a burst of run() calls', function () {
+  this.timeout(30000);
+  const pools = poolTracker();
+  afterEach(() => pools.cleanup());
+  const make = () => {
+    const counters = sharedCounter(64);
+    const pool = pools.make({ filename: fixture('resilience.js'), workerData: { counters }, minThreads: 2, maxThreads: 2 });
+    return { pool, counters };
+  };
+
+  it('settles what came back while the loop runs, each task once with its own value', async () => {
+    const { pool, counters } = make();
+    await Promise.all([pool.run(1, { name: 'id' }), pool.run(2, { name: 'id' })]);
+    let inLoop = false;
+    const before = pool.completed;
+    const n = 2000;
+    const pending = new Array(n);
+    inLoop = true;
+    for (let i = 0; i < n; i++) {
+      pending[i] = pool.run({ key: 1, v: i }, { name: 'counted' });
+      // The first 256 went to the core at the 257th call: wait until the
+      // workers ran them all, so the next hand-over (the 513th) finds them.
+      if (i === 300) waitCount(counters, 1, 256);
+    }
+    const settledInLoop = pool.completed - before;
+    inLoop = false;
+    assert.ok(settledInLoop >= 200, `${settledInLoop} tasks settled during the loop, at least 200 expected`);
+    assert.ok(settledInLoop < n, 'the last queue had not even gone to the core');
+    const results = await Promise.all(pending);
+    for (let i = 0; i < n; i++) assert.strictEqual(results[i], i);
+    assert.strictEqual(pool.completed - before, n, 'each settled once');
+    assert.strictEqual(Atomics.load(counters, 1), n, 'each ran once');
+  });
+
+  it("emits 'drain' for room it made inside the loop only after the loop", async () => {
+    const counters = sharedCounter(64);
+    // 400 slots: 'needsDrain' at 400 tasks pending, 'drain' below that.
+    const pool = pools.make({ filename: fixture('resilience.js'), workerData: { counters }, minThreads: 2, maxThreads: 2, concurrentTasksPerWorker: 200 });
+    await Promise.all([pool.run(1, { name: 'id' }), pool.run(2, { name: 'id' })]);
+    let inLoop = false;
+    const heard = [];
+    for (const event of ['drain', 'needsDrain']) pool.on(event, () => heard.push([event, inLoop]));
+    const n = 520;
+    const pending = new Array(n);
+    inLoop = true;
+    for (let i = 0; i < n; i++) {
+      // The first 256 wait for gate counters[6]; they go to the core at the
+      // 257th call, so 400 are pending at the 400th.
+      pending[i] = i < 256 ? pool.run({ key: 5, gate: 6, v: i }, { name: 'gated' }) : pool.run({ key: 7, v: i }, { name: 'counted' });
+      if (i === 450) {
+        assert.deepStrictEqual(heard, [['needsDrain', true]], 'run() itself emits needsDrain, as Piscina does');
+        Atomics.store(counters, 6, 1);
+        Atomics.notify(counters, 6);
+        waitCount(counters, 5, 256);
+      }
+      // The 513th call hands over the next 256 and settles the first 256:
+      // 257 pending, room again.
+    }
+    const settledInLoop = pool.completed;
+    inLoop = false;
+    assert.ok(settledInLoop >= 2 + 250, `${settledInLoop} settled in the loop`);
+    assert.deepStrictEqual(heard, [['needsDrain', true]], "no 'drain' listener ran inside the loop");
+    await new Promise((resolve) => queueMicrotask(resolve));
+    assert.deepStrictEqual(heard, [['needsDrain', true], ['drain', false]], "'drain' a microtask after the loop");
+    const results = await Promise.all(pending);
+    for (let i = 0; i < n; i++) assert.strictEqual(results[i], i);
+  });
+
+  it('emits taskRetry for a retry it settled inside the loop only after the loop, and the retry still runs once', async () => {
+    const { pool, counters } = make();
+    await Promise.all([pool.run(1, { name: 'id' }), pool.run(2, { name: 'id' })]);
+    let inLoop = false;
+    const retries = [];
+    pool.on('taskRetry', (e) => retries.push({ attempt: e.attempt, inLoop }));
+    inLoop = true;
+    const flaky = pool.run({ key: 2, failures: 1 }, { name: 'flaky', retry: { attempts: 2, delay: 0 } });
+    waitCount(counters, 2, 1); // its first attempt failed on a worker
+    const pending = [];
+    for (let i = 0; i < 1000; i++) {
+      pending.push(pool.run({ key: 3, v: i }, { name: 'counted' }));
+      // Settled at the 257th call (the first hand-over), retried at once
+      // (delay 0): its second attempt runs while the loop still does.
+      if (i === 600) waitCount(counters, 2, 2);
+    }
+    inLoop = false;
+    assert.deepStrictEqual(retries, [], 'no taskRetry listener ran inside the loop');
+    assert.strictEqual(await flaky, 2);
+    assert.deepStrictEqual(retries, [{ attempt: 1, inLoop: false }]);
+    assert.deepStrictEqual(await Promise.all(pending), Array.from({ length: 1000 }, (_, i) => i));
+    assert.strictEqual(Atomics.load(counters, 2), 2, 'two attempts, no more');
+  });
+
+  it('resolves each task in the async context of its own run() call', async () => {
+    const { pool, counters } = make();
+    await Promise.all([pool.run(1, { name: 'id' }), pool.run(2, { name: 'id' })]);
+    const als = new AsyncLocalStorage();
+    const n = 1000;
+    const seen = new Array(n);
+    const before = pool.completed;
+    for (let i = 0; i < n; i++) {
+      seen[i] = als.run({ i }, () => pool.run({ key: 4, v: i }, { name: 'counted' }).then((v) => [v, als.getStore()]));
+      if (i === 300) waitCount(counters, 4, 256);
+    }
+    assert.ok(pool.completed - before >= 200, 'tasks settled inside other tasks\' run() calls');
+    const out = await Promise.all(seen);
+    for (let i = 0; i < n; i++) {
+      assert.strictEqual(out[i][0], i);
+      assert.deepStrictEqual(out[i][1], { i }, `task ${i} saw another task's store`);
+    }
+  });
+});
