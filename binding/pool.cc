@@ -203,18 +203,28 @@ void NativePool::SettleTasks(Napi::Env env, std::vector<Task*>& tasks) {
   Napi::Value first_error;
   const napi_value undefined = env.Undefined();
   std::vector<napi_value> args;
-  std::vector<std::unique_ptr<Task>> owned;
+  // A chunk's tasks go back to the cache once lib has read their results:
+  // at the next chunk, or on the way out, thrown or not.
+  struct Owned {
+    TaskCache& cache;
+    std::vector<Task*> tasks;
+    void release() {
+      for (Task* t : tasks) cache.give(t);
+      tasks.clear();
+    }
+    ~Owned() { release(); }
+  } owned{task_cache_, {}};
   std::vector<Task*> chunk;
-  owned.reserve(std::min(tasks.size(), kSettleChunk));
+  owned.tasks.reserve(std::min(tasks.size(), kSettleChunk));
   chunk.reserve(std::min(tasks.size(), kSettleChunk));
   size_t at = 0;
   while (at < tasks.size()) {
     Napi::HandleScope scope(env);
-    owned.clear();  // frees the previous chunk's tasks
+    owned.release();  // the previous chunk's tasks
     chunk.clear();
     for (; at < tasks.size() && chunk.size() < kSettleChunk; ++at) {
       Task* t = tasks[at];
-      owned.emplace_back(t);
+      owned.tasks.push_back(t);
       if (!tracked_.empty()) Untrack(t);
       if (!batches_.empty()) ForgetInBatch(t);
       // A tombstone (its cancel settled it) or a task whose abort settled it.
@@ -320,7 +330,7 @@ void NativePool::Retain(Task* t, bool copy) {
 Napi::Value NativePool::Submit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!bell_open_) throw Napi::Error::New(env, "nativepool: pool is closed");
-  auto t = std::make_unique<Task>();
+  std::unique_ptr<Task> t(task_cache_.take());
   t->id = CheckedUint64(env, info[0], "id");
   t->handler = CheckedUint32(env, info[1], "handler");
   t->lane = CheckedUint32(env, info[2], "lane");
@@ -369,7 +379,7 @@ Napi::Value NativePool::SubmitEncoded(const Napi::CallbackInfo& info) {
   size_t at = 0;
   try {
     for (uint32_t i = 0; i < n; ++i) {
-      auto t = std::make_unique<Task>();
+      std::unique_ptr<Task> t(task_cache_.take());
       t->id = static_cast<uint64_t>(m[4 * i]);
       t->handler = static_cast<uint32_t>(m[4 * i + 1]);
       t->lane = static_cast<uint32_t>(m[4 * i + 2]);
@@ -432,7 +442,7 @@ Napi::Value NativePool::SubmitMany(const Napi::CallbackInfo& info) {
   try {
     for (size_t i = 0; i < n; ++i) {
       Napi::HandleScope scope(env);
-      auto t = std::make_unique<Task>();
+      std::unique_ptr<Task> t(task_cache_.take());
       t->id = first + i;
       t->handler = handler;
       t->lane = lane;
@@ -585,7 +595,7 @@ Napi::Value NativePool::Resubmit(const Napi::CallbackInfo& info) {
   const uint32_t flags = CheckedUint32(env, info[2], "flags");
   auto it = retained_.find(id);
   if (it == retained_.end()) return Napi::Boolean::New(env, false);
-  auto t = std::make_unique<Task>();
+  std::unique_ptr<Task> t(task_cache_.take());
   t->id = id;
   t->handler = it->second.handler;
   t->lane = lane;

@@ -15,6 +15,7 @@
 #include "id_table.h"
 #include "poll.h"
 #include "pool_core.h"
+#include "task_cache.h"
 
 namespace nativepool::binding {
 
@@ -103,6 +104,7 @@ class NativePool : public Napi::ObjectWrap<NativePool> {
   void ForgetInBatch(Task* t);  // t came back: cancelMany() no longer reaches it
   bool settling_ = false;
   uint64_t settled_turn_ = UINT64_MAX;
+  TaskCache task_cache_;       // settled Tasks, reused by the next submits (src/task_cache.h)
   std::vector<Task*> carry_;  // drained, not yet settled (owned): Settle's leftovers
   size_t carry_at_ = 0;       // carry_[carry_at_..] are still to settle  // the loop iteration the doorbell last settled in (poll.h)
 };

@@ -94,6 +94,30 @@ struct Task {
   Bytes payload;  // wire-encoded argument
   Bytes result;   // wire-encoded result or error
 
+  // Back to a fresh Task's state, keeping the payload's and result's
+  // buffers (TaskCache). Every field above is reset here: a field added to
+  // Task must be added here too (task_cache_test checks a reset Task
+  // against a new one). Owner thread only, on a task no consumer holds.
+  void reset() {
+    next = nullptr;
+    id = 0;
+    lane = 0;
+    handler = 0;
+    exclusive = false;
+    reclaimed = false;
+    state.store(static_cast<uint32_t>(TaskState::kQueued), std::memory_order_relaxed);
+    holder.store(UINT32_MAX, std::memory_order_relaxed);
+    slot.store(0, std::memory_order_relaxed);
+    status = Status::kOk;
+    settled_early = false;
+    retain = false;
+    enqueue_ns = 0;
+    start_ns = 0;
+    end_ns = 0;
+    payload.clear();
+    result.clear();
+  }
+
   // Called by a consumer right after popping it: claims the task unless its
   // owner cancelled it first. acq_rel: acquire pairs with the owner's release
   // in try_cancel(); release publishes `holder` to a cancel() that fails.
