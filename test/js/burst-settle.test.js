@@ -4,14 +4,14 @@
 // #settleCompleted). What that must keep: every task settles once with its
 // own value, in its caller's async context; no listener runs inside run();
 // and a loop of awaits that keeps feeding itself still leaves timers their
-// turn (test/js/faults.test.js). The workers' progress is read from a
-// SharedArrayBuffer they count in, so each test knows results came back
+// turn (test/js/faults.test.js). The worker's progress is read from a
+// SharedArrayBuffer it counts in, so each test knows results came back
 // while its loop was still running.
 const assert = require('node:assert');
 const { AsyncLocalStorage } = require('node:async_hooks');
 const { poolTracker, fixture, sharedCounter } = require('./helpers/pool');
 
-// Blocks this thread until counters[key] >= n (the workers notify at each
+// Blocks this thread until counters[key] >= n (the worker notifies at each
 // count), or throws after `ms`.
 function waitCount(counters, key, n, ms = 10000) {
   const end = Date.now() + ms;
@@ -44,19 +44,16 @@ describe('settling inside a burst of run() calls', function () {
 
   it('settles what came back while the loop runs, each task once with its own value', async () => {
     const { pool, counters } = await make();
-    let inLoop = false;
     const before = pool.completed;
     const n = 2000;
     const pending = new Array(n);
-    inLoop = true;
     for (let i = 0; i < n; i++) {
       pending[i] = pool.run({ key: 1, v: i }, { name: 'counted' });
       // The first 256 went to the core at the 257th call: wait until the
-      // workers ran them all, so the next hand-over (the 513th) finds them.
+      // worker ran them all, so the next hand-over (the 513th) finds them.
       if (i === 300) waitCount(counters, 1, 256);
     }
     const settledInLoop = pool.completed - before;
-    inLoop = false;
     assert.ok(settledInLoop >= 255, `${settledInLoop} tasks settled during the loop, at least 255 expected`);
     assert.ok(settledInLoop < n, 'the last queue had not even gone to the core');
     const results = await Promise.all(pending);
