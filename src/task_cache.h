@@ -5,8 +5,9 @@
 // owner; in a burst of small tasks those mallocs and frees (half of them
 // crossing threads, so glibc takes the worker's arena lock) were a fifth
 // of the owner thread's time. A Task that comes back through the
-// completion queue is reset and kept, with its two buffers, and the next
-// submit takes it instead.
+// completion queue is reset and kept, and the next submit takes it
+// instead, with its payload buffer. (Its result buffer is kept too, but
+// PoolCore::complete() replaces it with the worker's: the worker frees it.)
 //
 // Protocol: owner thread only (the pool's JS thread allocates and frees
 // every Task). give(t) takes a Task nothing else refers to any more (it
