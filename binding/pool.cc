@@ -177,6 +177,7 @@ void NativePool::Settle(Napi::Env env, size_t budget) {
                  carry_.begin() + static_cast<std::ptrdiff_t>(carry_at_ + n));
     carry_at_ += n;
     budget -= n;
+    ThisTurn().settled += n;
     try {
       SettleTasks(env, batch);
     } catch (const Napi::Error& e) {
@@ -398,6 +399,7 @@ Napi::Value NativePool::SubmitEncoded(const Napi::CallbackInfo& info) {
   }
   live_ += n;
   core_->submit_bulk(tasks.data(), n);
+  ThisTurn().handed += n;
   return env.Undefined();
 }
 
@@ -648,10 +650,23 @@ Napi::Value NativePool::RemoveConsumer(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(failed));
 }
 
-// drain(): settles whatever has completed, now.
+// drain(inRun = false): settles whatever has completed, now. drain(true),
+// run()'s own settling, settles at most as many as this loop iteration
+// handed over and has not settled yet (turn_count_).
 Napi::Value NativePool::Drain(const Napi::CallbackInfo& info) {
-  Settle(info.Env());
+  if (info.Length() > 0 && info[0].ToBoolean()) {
+    const TurnCount& now = ThisTurn();
+    if (now.handed > now.settled) Settle(info.Env(), now.handed - now.settled);
+  } else {
+    Settle(info.Env());
+  }
   return info.Env().Undefined();
+}
+
+NativePool::TurnCount& NativePool::ThisTurn() {
+  const uint64_t turn = poll_ ? poll_->turn() : 0;
+  if (turn != turn_count_.turn) turn_count_ = TurnCount{turn, 0, 0};
+  return turn_count_;
 }
 
 // turn() -> number: the event loop's iterations so far, as the poll's

@@ -103,10 +103,20 @@ class NativePool : public Napi::ObjectWrap<NativePool> {
   std::vector<std::unique_ptr<Batch>> batches_;  // few at once: searched in order
   void ForgetInBatch(Task* t);  // t came back: cancelMany() no longer reaches it
   bool settling_ = false;
-  uint64_t settled_turn_ = UINT64_MAX;
+  uint64_t settled_turn_ = UINT64_MAX;  // the loop iteration the doorbell last settled in (poll.h)
   TaskCache task_cache_;       // settled Tasks, reused by the next submits (src/task_cache.h)
   std::vector<Task*> carry_;  // drained, not yet settled (owned): Settle's leftovers
-  size_t carry_at_ = 0;       // carry_[carry_at_..] are still to settle  // the loop iteration the doorbell last settled in (poll.h)
+  size_t carry_at_ = 0;       // carry_[carry_at_..] are still to settle
+  // This loop iteration's tasks handed over by submitEncoded() and tasks
+  // settled (any path): drain(true) settles at most the difference, so
+  // settling inside run() never makes an iteration settle more than it
+  // submitted (the doorbell's budget bounds the rest).
+  struct TurnCount {
+    uint64_t turn = UINT64_MAX;
+    size_t handed = 0;
+    size_t settled = 0;
+  } turn_count_;
+  TurnCount& ThisTurn();
 };
 
 }  // namespace nativepool::binding

@@ -422,6 +422,14 @@ class Pool extends EventEmitter {
    * queue forever and keep timers and I/O waiting. So after a microtask ran
    * (the job ended), the rest of the iteration leaves settling to the
    * doorbell and its per-iteration budget. Traced tasks are left to it too.
+   *
+   * And never more than the iteration handed over and has not settled yet
+   * (native drain(true)). The "job" above ends only when the microtasks
+   * queued before it have run: when the doorbell settled its budget's worth
+   * at the iteration's start, the reactions queued then call run() within
+   * it. Settling for them unbounded made every iteration settle every task
+   * in flight (10,000 loops of `await pool.run()`: 250 ms iterations under
+   * ASan); now they settle at most what they submitted.
    */
   #settleCompleted() {
     if (taskChannel.hasSubscribers || this.#settlingInline) return;
@@ -438,7 +446,7 @@ class Pool extends EventEmitter {
     }
     this.#settlingInline = true;
     try {
-      this.#native.drain();
+      this.#native.drain(true);
     } catch (err) {
       queueMicrotask(() => {
         throw err; // as from the doorbell: 'uncaughtException'
