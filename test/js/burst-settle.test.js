@@ -62,6 +62,35 @@ describe('settling inside a burst of run() calls', function () {
     assert.strictEqual(Atomics.load(counters, 1), n, 'each ran once');
   });
 
+  it('a worker that dies mid-loop: each task settles once, and the tasks it held run once on its replacement', async () => {
+    const { pool, counters } = await make();
+    const before = pool.completed;
+    let created = 0;
+    pool.on('workerCreate', () => created++);
+    const n = 2000;
+    const pending = new Array(n);
+    let dying;
+    for (let i = 0; i < n; i++) {
+      pending[i] = pool.run({ key: 10, v: i }, { name: 'counted' });
+      if (i === 300) {
+        waitCount(counters, 10, 256); // the first hand-over ran: its results wait to be settled
+        // Queued behind tasks 257..300 and before 301..511: the 513th call
+        // hands it over, and the worker exits there, holding what follows.
+        dying = pool.run({ key: 11 }, { name: 'exitOnce' });
+      }
+      if (i === 600) waitCount(counters, 11, 1); // the worker is exiting
+    }
+    const settledInLoop = pool.completed - before;
+    assert.ok(settledInLoop >= 256, `${settledInLoop} tasks settled during the loop, at least 256 expected`);
+    await assert.rejects(dying, { code: 'ERR_WORKER_EXITED' });
+    const results = await Promise.all(pending);
+    for (let i = 0; i < n; i++) assert.strictEqual(results[i], i);
+    assert.strictEqual(pool.completed - before, n + 1, 'each settled once (completed counts the failed one too)');
+    assert.strictEqual(Atomics.load(counters, 10), n, 'each ran once: none was lost or run again');
+    assert.strictEqual(Atomics.load(counters, 11), 1, 'the task that ended its worker was not run again');
+    assert.strictEqual(created, 1, 'one replacement worker');
+  });
+
   it("emits 'drain' for room it made inside the loop only after the loop", async () => {
     // 400 slots: 'needsDrain' at 400 tasks pending, 'drain' below that.
     const { pool, counters } = await make({ concurrentTasksPerWorker: 400 });
