@@ -44,6 +44,13 @@ function installExitHook() {
   });
 }
 
+// Raises `err` outside the current call, as 'uncaughtException'.
+function throwLater(err) {
+  queueMicrotask(() => {
+    throw err;
+  });
+}
+
 // #settleCompleted() in the current loop iteration: not yet, within the job
 // that started it, or after that job ended (no more this iteration).
 const INLINE = { NONE: 0, IN_JOB: 1, ENDED: 2 };
@@ -448,9 +455,7 @@ class Pool extends EventEmitter {
     try {
       this.#native.drain(true);
     } catch (err) {
-      queueMicrotask(() => {
-        throw err; // as from the doorbell: 'uncaughtException'
-      });
+      throwLater(err); // as from the doorbell
     } finally {
       this.#settlingInline = false;
     }
@@ -471,9 +476,7 @@ class Pool extends EventEmitter {
       try {
         fn();
       } catch (err) {
-        queueMicrotask(() => {
-          throw err; // a listener's: 'uncaughtException', as if emitted from the doorbell
-        });
+        throwLater(err); // a listener's, as if emitted from the doorbell
       }
     }
   }
