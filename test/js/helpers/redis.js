@@ -82,12 +82,25 @@ class RedisServer {
       '--port', '0', '--unixsocket', this.socket, '--unixsocketperm', '700', '--dir', this.dir,
       '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--loglevel', 'notice',
     ];
+    if (!haveRedis()) {
+      throw new Error('redis-server is not installed: these tests run the real one (Debian: apt-get install redis-server; .ci/run installs it)');
+    }
     // The sh stays alive to kill redis when stdin closes; at exit we kill redis itself.
     const child = spawn('sh', ['-c', WATCHDOG, 'sh', 'redis-server', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
     const pids = [];
     track(child, pids);
     this.child = child;
-    const [, text] = await waitForLine(child, child.stdout, /^(?=[\s\S]*watchdog-pid \d+)(?=[\s\S]*ready to accept connections)/i, 10000, 'redis-server');
+    let text;
+    try {
+      [, text] = await waitForLine(child, child.stdout, /^(?=[\s\S]*watchdog-pid \d+)(?=[\s\S]*ready to accept connections)/i, 10000, 'redis-server');
+    } catch (err) {
+      // Not ready: the watchdog kills redis when its stdin closes and exits,
+      // so nothing keeps this process (Mocha) alive after the failure.
+      this.child = null;
+      child.stdin.end();
+      child.stdout.resume();
+      throw err;
+    }
     pids.push(Number(/watchdog-pid (\d+)/.exec(text)[1]));
     child.stdout.resume();
     return this;
