@@ -12,8 +12,9 @@ const { SabTable, makeCodecHooks, applyControl, waitFor } = require('./channel')
 const loop = require('./worker-loop');
 
 // The pool posts the init message right after creating the Worker, so it is
-// normally queued when this script starts; once, on a loaded machine, it was
-// not yet (CI: the worker threw below). Then it is awaited, for a while.
+// normally queued when this script starts; once, in a full test run on a
+// loaded machine, it was not yet (and the worker threw). Then it is awaited,
+// for a while.
 const INIT_WAIT_MS = 30000;
 const early = receiveMessageOnPort(parentPort);
 if (early !== undefined) {
